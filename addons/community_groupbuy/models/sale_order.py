@@ -1,0 +1,300 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+_logger = logging.getLogger(__name__)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    groupbuy_campaign_id = fields.Many2one(
+        "groupbuy.campaign",
+        string="Group campaign",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    groupbuy_leader_id = fields.Many2one(
+        related="groupbuy_campaign_id.leader_id", string="Group leader", store=True
+    )
+    groupbuy_sequence = fields.Integer(
+        string="Chain number", readonly=True, copy=False,
+        help="The place of this entry in the campaign's chain list (接龙), in join order.",
+    )
+    groupbuy_status = fields.Selection(
+        [
+            ("waiting", "Waiting for the group"),
+            ("confirmed", "Group formed"),
+            ("failed", "Group failed"),
+            ("cancelled", "Withdrawn"),
+        ],
+        string="Group status",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+    )
+    groupbuy_answers = fields.Properties(
+        string="Answers",
+        definition="groupbuy_campaign_id.answer_definition",
+        copy=False,
+    )
+    groupbuy_refund_payment_ids = fields.Many2many(
+        "account.payment",
+        "groupbuy_sale_order_refund_payment_rel",
+        "order_id",
+        "payment_id",
+        string="Refund payments",
+        readonly=True,
+        copy=False,
+    )
+    groupbuy_amount_paid = fields.Monetary(
+        string="Paid (net)",
+        compute="_compute_groupbuy_amount_paid",
+        help="What the customer paid for this entry, less what was refunded.",
+    )
+
+    @api.depends(
+        "transaction_ids.state",
+        "transaction_ids.amount",
+        "transaction_ids.child_transaction_ids.state",
+        "groupbuy_refund_payment_ids.state",
+    )
+    def _compute_groupbuy_amount_paid(self):
+        for order in self:
+            paid = sum(
+                tx._groupbuy_refundable_amount()
+                for tx in order.transaction_ids.sudo()
+                if tx.state == "done" and tx.operation != "refund"
+            )
+            refunded = sum(
+                order.groupbuy_refund_payment_ids.filtered(lambda p: p.state != "canceled").mapped("amount")
+            )
+            order.groupbuy_amount_paid = order.currency_id.round(paid - refunded)
+
+    # ------------------------------------------------------------------
+    # Leaving the group
+    # ------------------------------------------------------------------
+    def _groupbuy_check_editable(self):
+        now = fields.Datetime.now()
+        for order in self:
+            campaign = order.groupbuy_campaign_id
+            if not campaign:
+                raise UserError(self.env._("Order %(name)s is not part of a group campaign.", name=order.name))
+            if order.groupbuy_status not in ("waiting", "confirmed"):
+                raise UserError(self.env._("Order %(name)s is no longer active.", name=order.name))
+            deadline = campaign.cancel_deadline or campaign.date_end
+            if now >= deadline or campaign.state not in ("open", "succeeded"):
+                raise UserError(
+                    self.env._(
+                        "Entries in campaign %(name)s can no longer be changed or cancelled: "
+                        "the deadline was %(deadline)s.",
+                        name=campaign.name,
+                        deadline=fields.Datetime.to_string(fields.Datetime.context_timestamp(self, deadline)),
+                    )
+                )
+
+    def _groupbuy_confirm(self):
+        """The group is formed: the entries become real orders (pickings created)."""
+        orders = self.filtered(lambda o: o.state in ("draft", "sent"))
+        self.groupbuy_status = "confirmed"
+        if orders:
+            orders.action_confirm()
+
+    def action_groupbuy_withdraw(self):
+        """The customer leaves the group before the cancel deadline: the order is
+        cancelled and what was paid is refunded at once."""
+        self._groupbuy_check_editable()
+        self._groupbuy_cancel_and_refund(
+            "cancelled", self.env._("The customer withdrew from the group.")
+        )
+        return True
+
+    def _groupbuy_cancel_and_refund(self, status, reason):
+        for order in self:
+            order.groupbuy_status = status
+            if order.state != "cancel":
+                order._action_cancel()
+            order._groupbuy_refund(order.groupbuy_amount_paid, reason)
+            order.message_post(body=reason)
+
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        for order in self.filtered("groupbuy_campaign_id"):
+            if order.groupbuy_status in ("waiting", "confirmed"):
+                order.groupbuy_status = "cancelled"
+            order._groupbuy_release_quantities()
+        return res
+
+    def _groupbuy_release_quantities(self):
+        self.ensure_one()
+        quantities = {}
+        for line in self.order_line.filtered("groupbuy_line_id"):
+            quantities[line.groupbuy_line_id] = quantities.get(line.groupbuy_line_id, 0.0) + line.product_uom_qty
+        if quantities:
+            self.env["groupbuy.campaign.line"]._groupbuy_release(self.partner_id, quantities)
+
+    # ------------------------------------------------------------------
+    # Price tiers
+    # ------------------------------------------------------------------
+    def _groupbuy_apply_final_prices(self, final_prices):
+        """Lower this order's prices to the final tier; refund the difference."""
+        self.ensure_one()
+        changes = []
+        for line in self.order_line.filtered(lambda l: l.groupbuy_line_id in final_prices):
+            new_price = final_prices[line.groupbuy_line_id]
+            if float_compare(new_price, line.price_unit, precision_rounding=self.currency_id.rounding) < 0:
+                changes.append((line, line.price_unit, new_price))
+        if not changes:
+            return
+        paid_before = self.groupbuy_amount_paid
+        for line, _old, new_price in changes:
+            line.price_unit = new_price
+        overpaid = self.currency_id.round(paid_before - self.amount_total)
+        self.message_post(
+            body=self.env._(
+                "The group reached a lower price tier: the order now totals %(total)s.",
+                total=self.currency_id.format(self.amount_total),
+            )
+        )
+        if overpaid > 0:
+            self._groupbuy_refund(
+                overpaid,
+                self.env._("Difference to the final group price tier."),
+                price_changes=changes,
+            )
+
+    # ------------------------------------------------------------------
+    # Refunds
+    # ------------------------------------------------------------------
+    def _groupbuy_refund(self, amount, reason, price_changes=None):
+        """Give ``amount`` back to the customer.
+
+        Through the payment provider's refund where the provider supports it, else as a
+        credit note (when the order was invoiced) and an outbound payment that records the
+        money sent back.
+        """
+        self.ensure_one()
+        currency = self.currency_id
+        remaining = currency.round(amount)
+        if float_compare(remaining, 0.0, precision_rounding=currency.rounding) <= 0:
+            return
+        for tx in self._groupbuy_refundable_transactions():
+            refundable = tx._groupbuy_refundable_amount()
+            take = min(remaining, refundable)
+            if float_compare(take, 0.0, precision_rounding=currency.rounding) <= 0:
+                continue
+            if tx.provider_id.support_refund == "full_only" and currency.compare_amounts(take, refundable):
+                continue
+            refund_tx = tx.sudo()._send_refund_request(amount_to_refund=take)
+            if refund_tx.state == "done" and not refund_tx.is_post_processed:
+                refund_tx._post_process()
+            remaining = currency.round(remaining - take)
+            if currency.is_zero(remaining):
+                break
+        if not currency.is_zero(remaining):
+            self._groupbuy_refund_by_payment(remaining, reason, price_changes=price_changes)
+        self.invalidate_recordset(["groupbuy_amount_paid"])
+
+    def _groupbuy_refundable_transactions(self):
+        return self.transaction_ids.sudo().filtered(
+            lambda tx: tx.state == "done"
+            and tx.operation != "refund"
+            and tx.provider_id.state != "disabled"
+            and tx.provider_id.support_refund in ("partial", "full_only")
+        )
+
+    def _groupbuy_refund_by_payment(self, amount, reason, price_changes=None):
+        """Record a refund that the provider cannot make: credit note + outbound payment."""
+        self.ensure_one()
+        credit_note = self._groupbuy_create_credit_note(amount, reason, price_changes)
+        journal = self._groupbuy_refund_journal()
+        payment = self.env["account.payment"].sudo().create(
+            self._prepare_groupbuy_refund_payment_vals(amount, reason, journal)
+        )
+        payment.action_post()
+        self.groupbuy_refund_payment_ids = [fields.Command.link(payment.id)]
+        if credit_note:
+            (credit_note.line_ids + payment.move_id.line_ids).filtered(
+                lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled
+            ).reconcile()
+        return payment
+
+    def _groupbuy_refund_journal(self):
+        tx_journal = self.transaction_ids.sudo().payment_id.journal_id[:1]
+        if tx_journal:
+            return tx_journal
+        journal = self.env["account.journal"].sudo().search(
+            [*self.env["account.journal"]._check_company_domain(self.company_id), ("type", "in", ("bank", "cash"))],
+            limit=1,
+        )
+        if not journal:
+            raise UserError(
+                self.env._("Set up a bank or cash journal to record refunds of group campaigns.")
+            )
+        return journal
+
+    def _prepare_groupbuy_refund_payment_vals(self, amount, reason, journal):
+        return {
+            "payment_type": "outbound",
+            "partner_type": "customer",
+            "partner_id": self.partner_invoice_id.commercial_partner_id.id,
+            "amount": amount,
+            "currency_id": self.currency_id.id,
+            "journal_id": journal.id,
+            "company_id": self.company_id.id,
+            "memo": self.env._("Refund %(order)s: %(reason)s", order=self.name, reason=reason),
+        }
+
+    def _groupbuy_create_credit_note(self, amount, reason, price_changes=None):
+        """A credit note for an invoiced order, for the refunded part."""
+        invoices = self.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        if not invoices:
+            return self.env["account.move"]
+        if price_changes:
+            lines = [
+                fields.Command.create({
+                    "product_id": line.product_id.id,
+                    "name": self.env._("%(product)s: group price tier difference", product=line.name),
+                    "quantity": line.product_uom_qty,
+                    "price_unit": old - new,
+                    "tax_ids": [fields.Command.set(line.tax_id.ids)],
+                })
+                for line, old, new in price_changes
+            ]
+            credit_note = self.env["account.move"].sudo().create({
+                "move_type": "out_refund",
+                "partner_id": invoices[0].partner_id.id,
+                "company_id": self.company_id.id,
+                "currency_id": self.currency_id.id,
+                "invoice_origin": self.name,
+                "ref": reason,
+                "invoice_line_ids": lines,
+            })
+        else:
+            credit_note = invoices.sudo()._reverse_moves(
+                default_values_list=[{"ref": reason} for _inv in invoices]
+            )
+        credit_note.action_post()
+        return credit_note
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    groupbuy_line_id = fields.Many2one(
+        "groupbuy.campaign.line", string="Campaign line", index="btree_not_null", copy=False, readonly=True
+    )
+
+    def _compute_price_unit(self):
+        # The group price is set by the campaign (and its tiers), not by the pricelist.
+        super(SaleOrderLine, self.filtered(lambda l: not l.groupbuy_line_id))._compute_price_unit()
+
+    def _compute_discount(self):
+        super(SaleOrderLine, self.filtered(lambda l: not l.groupbuy_line_id))._compute_discount()

@@ -1,0 +1,5 @@
+from . import test_campaign_lifecycle
+from . import test_join
+from . import test_refunds
+from . import test_access
+from . import test_api
