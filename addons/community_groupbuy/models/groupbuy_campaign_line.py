@@ -159,7 +159,9 @@ class GroupbuyCampaignLine(models.Model):
         limits = {line.id: line.max_qty_per_customer for line in quantities}
         registry = self.env.registry
         done = False
-        if not registry.in_test_mode():
+        # While the module installs (demo data) or under a test's shared cursor, nothing
+        # is committed for another transaction to see: reserve in the current one.
+        if registry.ready and not registry.in_test_mode():
             with registry.cursor() as cr:
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 cr.execute(

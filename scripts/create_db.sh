@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Creates an Odoo database the way the platform runs: Chinese (zh_CN) loaded, the main
+# company in China with CNY (so Odoo installs the l10n_cn chart of accounts), the
+# group-buying addons installed with their demo data. Usage: create_db.sh DBNAME LOGFILE
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DB=$1
+LOG=${2:-/dev/stderr}
+ADDONS=${GROUPBUY_ADDONS:-community_groupbuy,payment_demo}
+odoo() { "$ROOT/scripts/odoo.sh" "$@"; }
+
+: >"$LOG" 2>/dev/null || true
+dropdb --if-exists "$DB"
+echo "[create_db] $DB: base and zh_CN" >&2
+odoo -d "$DB" -i base --load-language=zh_CN --stop-after-init --log-level=warn >>"$LOG" 2>&1
+odoo shell -d "$DB" --log-level=warn >>"$LOG" 2>&1 <<'PY'
+company = env.ref("base.main_company")
+env.ref("base.CNY").active = True
+company.write({
+    "name": "邻里鲜社区团购",
+    "country_id": env.ref("base.cn").id,
+    "currency_id": env.ref("base.CNY").id,
+    "city": "上海",
+})
+env.cr.commit()
+PY
+echo "[create_db] $DB: $ADDONS (and l10n_cn)" >&2
+odoo -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn >>"$LOG" 2>&1

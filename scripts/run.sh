@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make run`: the demo database (created once, reused after), then Odoo in the foreground.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DB=${1:-groupbuy}
+PORT=${PORT:-8069}
+LOG="$ROOT/var/create_db.log"
+mkdir -p "$ROOT/var"
+installed=$(psql -d "$DB" -tAc "SELECT 1 FROM ir_module_module WHERE name='community_groupbuy' AND state='installed'" 2>/dev/null || true)
+if [ "$installed" != 1 ]; then
+  echo "[run] creating the demo database $DB (about two minutes; log: $LOG)" >&2
+  if ! "$ROOT/scripts/create_db.sh" "$DB" "$LOG"; then
+    echo "[run] creating $DB failed; the end of $LOG says why:" >&2
+    tail -20 "$LOG" >&2
+    exit 1
+  fi
+fi
+cat <<MSG
+
+  Community group buying is starting on http://localhost:$PORT
+    platform staff (back office):  admin / admin        -> Group Buying app
+    leader 李娜 (portal, /my):      leader / leader
+    customer 陈静 (portal, /my):    customer / customer
+  Stop with Ctrl-C. \`make reset\` drops the database to start again.
+
+MSG
+exec "$ROOT/scripts/odoo.sh" -d "$DB" --http-port="$PORT" --db-filter="^$DB\$"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make test`: a fresh test database like the demo one, then every test with pytest-odoo
+# (HttpCase and Chromium tours included). Fails on a failed or skipped test and on any
+# WARNING or ERROR in Odoo's log (see conftest.py), install log included.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODOO_SRC=${ODOO_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/groupbuy/odoo-18.0}
+VENV=${VENV:-$ROOT/.venv}
+DB=${1:-groupbuy_test}
+LOG="$ROOT/var/test_install.log"
+mkdir -p "$ROOT/var"
+cd "$ROOT"
+
+start=$(date +%s)
+if ! scripts/create_db.sh "$DB" "$LOG"; then
+  echo "[test] installing the addons in $DB failed:" >&2
+  tail -30 "$LOG" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+if grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$LOG" >&2; then
+  echo "[test] the install logged the warnings or errors above" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+echo "[test] database ready in $(( $(date +%s) - start ))s; running the tests" >&2
+
+test_dirs=(tests)
+for d in addons/*/tests; do test_dirs+=("$d"); done
+PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/pytest" \
+  --odoo-database="$DB" \
+  --odoo-config="$ROOT/odoo.conf" \
+  --odoo-addons-path="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT/addons" \
+  --odoo-log-level=warn \
+  --odoo-http \
+  "${test_dirs[@]}" ${PYTEST_ARGS:-}
+rc=$?
+echo "[test] finished in $(( $(date +%s) - start ))s" >&2
+exit $rc
