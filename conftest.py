@@ -9,6 +9,15 @@ import logging
 
 import pytest
 
+from odoo.tools import config as odoo_config
+
+# pytest-odoo imports Odoo's test framework before it turns test mode on, and Odoo logs
+# an ERROR for that; import it here, in test mode, before pytest-odoo does.
+odoo_config["test_enable"] = True
+import odoo.tests.common  # noqa: E402,F401  pylint: disable=wrong-import-position
+
+odoo_config["test_enable"] = False
+
 
 class _Collector(logging.Handler):
     def __init__(self):

@@ -26,3 +26,8 @@ env.cr.commit()
 PY
 echo "[create_db] $DB: $ADDONS (and l10n_cn)" >&2
 odoo -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn >>"$LOG" 2>&1
+# Some addons' demo data rename the main company on install: give it its name back.
+odoo shell -d "$DB" --log-level=warn >>"$LOG" 2>&1 <<'PY'
+env.ref("base.main_company").write({"name": "邻里鲜社区团购", "city": "上海", "street": "浦东新区张江路88号"})
+env.cr.commit()
+PY

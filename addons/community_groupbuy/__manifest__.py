@@ -20,6 +20,11 @@
     "demo": [
         "demo/groupbuy_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "community_groupbuy/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": True,
 }

@@ -3,3 +3,4 @@ from . import test_join
 from . import test_refunds
 from . import test_access
 from . import test_api
+from . import test_tours
