@@ -42,10 +42,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "preparing $VENV (Odoo's requirements and the project's)"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
   export PIP_CONSTRAINT="$ROOT/scripts/constraints.txt" PIP_DISABLE_PIP_VERSION_CHECK=1
-  "$VENV/bin/pip" install -q "setuptools<81" wheel
+  # (this machine's pip configuration may name local index folders that do not exist:
+  #  pip warns about each; those lines are dropped)
+  quiet_pip() { "$VENV/bin/pip" "$@" 2> >(grep -v "^WARNING: Location '" >&2); }
+  quiet_pip install -q "setuptools<81" wheel
   # psycopg2 and the project's own pins win over Odoo's list where they overlap.
   grep -viE '^(psycopg2)' "$ODOO_SRC/requirements.txt" > "$VENV/odoo-requirements.txt"
-  "$VENV/bin/pip" install -q -r "$VENV/odoo-requirements.txt" -r "$ROOT/requirements.txt"
+  quiet_pip install -q -r "$VENV/odoo-requirements.txt" -r "$ROOT/requirements.txt"
   echo "$want" > "$stamp"
 fi
 
