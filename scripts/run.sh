@@ -15,6 +15,15 @@ if [ "$installed" != 1 ]; then
     exit 1
   fi
 fi
+# the addons changed since this database last saw them: update it first
+stamp="$ROOT/var/$DB.addons-stamp"
+now=$(find "$ROOT/addons" -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' -o -name '*.po' -o -name '*.js' \) -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$now" ]; then
+  echo "[run] the addons changed: updating $DB" >&2
+  "$ROOT/scripts/odoo.sh" -d "$DB" -u community_groupbuy --stop-after-init --log-level=warn
+fi
+echo "$now" > "$stamp"
+
 cat <<MSG
 
   Community group buying is starting on http://localhost:$PORT

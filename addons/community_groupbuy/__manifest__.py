@@ -16,11 +16,17 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/groupbuy_menus.xml",
+        "views/product_template_views.xml",
+        "views/groupbuy_templates.xml",
+        "views/groupbuy_portal_templates.xml",
     ],
     "demo": [
         "demo/groupbuy_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "community_groupbuy/static/src/js/groupbuy_campaign.js",
+        ],
         "web.assets_tests": [
             "community_groupbuy/static/tests/tours/*.js",
         ],

@@ -1,7 +1,15 @@
+import base64
+import io
 import logging
+import secrets
+import textwrap
+from urllib.parse import urlencode
+
+from datetime import timedelta
 
 import psycopg2.errors
-from datetime import timedelta
+import qrcode
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -15,7 +23,13 @@ ACTIVE_JOIN_STATUSES = ("waiting", "confirmed")
 class GroupbuyCampaign(models.Model):
     _name = "groupbuy.campaign"
     _description = "Group Campaign (开团活动)"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "website.published.mixin",
+        "website.seo.metadata",
+    ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _CRON_CLOSE_BATCH = 20
@@ -134,6 +148,143 @@ class GroupbuyCampaign(models.Model):
     progress_text = fields.Char(compute="_compute_progress")
     remaining_time = fields.Char(compute="_compute_remaining_time")
     image_128 = fields.Image(related="line_ids.product_id.image_128", string="Image")
+    share_code = fields.Char(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The short code of the campaign's page: /groupbuy/<code>.",
+    )
+    answers_required = fields.Boolean(
+        string="Answers required",
+        help="Customers must answer every question to join.",
+    )
+
+    _sql_constraints = [
+        ("share_code_uniq", "unique(share_code)", "The share code of a campaign must be unique."),
+    ]
+
+    def init(self):
+        # campaigns made before share codes existed get one each
+        self.env.cr.execute("SELECT id FROM groupbuy_campaign WHERE share_code IS NULL")
+        for (campaign_id,) in self.env.cr.fetchall():
+            self.env.cr.execute(
+                "UPDATE groupbuy_campaign SET share_code = %s WHERE id = %s",
+                [self._new_share_code(), campaign_id],
+            )
+
+    def _default_is_published(self):
+        return True
+
+    @api.model
+    def _new_share_code(self):
+        # 8 characters from 31 (no 0/o/1/l/i): about 8.5e11 codes, not guessable.
+        alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+        return "".join(secrets.choice(alphabet) for _i in range(8))
+
+    def _compute_website_url(self):
+        super()._compute_website_url()
+        for campaign in self:
+            if campaign.share_code:
+                campaign.website_url = f"/groupbuy/{campaign.share_code}"
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for campaign in self:
+            campaign.access_url = f"/my/groupbuy/campaigns/{campaign.id}"
+
+    def _default_website_meta(self):
+        """Chat apps show the campaign's photo, price and progress as the link's preview."""
+        meta = super()._default_website_meta()
+        line = self.line_ids[:1]
+        description = self.progress_text
+        if line:
+            description = self.env._(
+                "%(product)s, group price %(price)s. %(progress)s",
+                product=line.product_id.display_name,
+                price=self.currency_id.format(line.current_price),
+                progress=self.progress_text,
+            )
+        meta["default_opengraph"]["og:description"] = description
+        meta["default_twitter"]["twitter:description"] = description
+        if line and line.product_id.image_128:
+            image = self.env["website"].image_url(line.product_id, "image_1024")
+            meta["default_opengraph"]["og:image"] = image
+            meta["default_twitter"]["twitter:image"] = image
+        return meta
+
+    _POSTER_FONTS = (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    )
+
+    def _poster_font(self, size):
+        for path in self._POSTER_FONTS:
+            try:
+                return ImageFont.truetype(path, size)
+            except OSError:
+                continue
+        return ImageFont.load_default()
+
+    def _make_poster(self, url):
+        """A 750×1200 PNG to save and send: photo, name, price, progress, QR of ``url``."""
+        self.ensure_one()
+        width, height = 750, 1200
+        poster = Image.new("RGB", (width, height), (255, 250, 245))
+        draw = ImageDraw.Draw(poster)
+        accent = (230, 80, 50)
+        line = self.line_ids[:1]
+        photo_box = (0, 0, width, 560)
+        image_data = line.product_id.image_1024 if line else False
+        if image_data:
+            photo = Image.open(io.BytesIO(base64.b64decode(image_data))).convert("RGB")
+            photo = ImageOps.fit(photo, (photo_box[2], photo_box[3]))
+            poster.paste(photo, (0, 0))
+        else:
+            draw.rectangle(photo_box, fill=(250, 228, 215))
+            draw.text((width // 2, 280), self.env._("Group buy"), font=self._poster_font(72),
+                      fill=accent, anchor="mm")
+        y = 590
+        title_font = self._poster_font(40)
+        for chunk in textwrap.wrap(self.name, 16)[:2]:
+            draw.text((40, y), chunk, font=title_font, fill=(40, 40, 40))
+            y += 56
+        if line:
+            price = self.currency_id.format(line.current_price)
+            draw.text((40, y + 10), price, font=self._poster_font(64), fill=accent)
+            if line.list_price > line.current_price:
+                draw.text((40, y + 92), self.env._("Regular %(price)s", price=self.currency_id.format(line.list_price)),
+                          font=self._poster_font(28), fill=(150, 150, 150))
+        y = 880
+        draw.rounded_rectangle((40, y, 430, y + 24), radius=12, fill=(240, 220, 210))
+        filled = 40 + int(390 * min(self.progress, 100.0) / 100.0)
+        if filled > 52:
+            draw.rounded_rectangle((40, y, filled, y + 24), radius=12, fill=accent)
+        draw.text((40, y + 44), self.progress_text or "", font=self._poster_font(30), fill=(60, 60, 60))
+        if self.remaining_time:
+            draw.text((40, y + 92), self.remaining_time, font=self._poster_font(28), fill=(120, 120, 120))
+        qr = qrcode.QRCode(border=1, box_size=8, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        qr.add_data(url)
+        qr.make(fit=True)
+        qr_image = qr.make_image(fill_color="black", back_color="white").convert("RGB").resize((250, 250))
+        poster.paste(qr_image, (width - 290, 860))
+        draw.text((width - 165, 1130), self.env._("Scan to join"), font=self._poster_font(26),
+                  fill=(90, 90, 90), anchor="mm")
+        out = io.BytesIO()
+        poster.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    def _get_share_url_for(self, leader=None, community=None):
+        """The campaign's link carrying a leader's attribution (and community's)."""
+        self.ensure_one()
+        params = {}
+        if leader:
+            params["leader"] = leader.id
+        if community:
+            params["community"] = community.id
+        url = self.get_base_url() + self.website_url
+        return url + ("?" + urlencode(params) if params else "")
 
     @api.constrains("date_start", "date_end", "cancel_deadline")
     def _check_dates(self):
@@ -232,6 +383,61 @@ class GroupbuyCampaign(models.Model):
         if hours:
             return self.env._("%(hours)sh %(minutes)smin", hours=hours, minutes=minutes)
         return self.env._("%(minutes)smin", minutes=max(minutes, 1))
+
+    # ------------------------------------------------------------------
+    # Pages (website, portal)
+    # ------------------------------------------------------------------
+    def _get_public_status(self):
+        """What the campaign page tells a visitor, and whether it offers to join."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if self.state in ("draft", "scheduled") or self.date_start > now:
+            return "upcoming", self.env._("Starts %(date)s", date=self._format_local(self.date_start))
+        if self.state == "failed":
+            return "failed", self.env._("This group did not form: every order was cancelled and refunded.")
+        if self.state == "cancelled":
+            return "cancelled", self.env._("This campaign was cancelled.")
+        if self.state == "done" or self.date_end <= now:
+            return "ended", self.env._("This campaign has ended.")
+        if self.line_ids and all(line.max_qty and line.remaining_qty <= 0 for line in self.line_ids):
+            return "soldout", self.env._("Sold out: every product of this campaign is gone.")
+        return "open", False
+
+    def _format_local(self, value):
+        return fields.Datetime.context_timestamp(self, value).strftime("%Y-%m-%d %H:%M")
+
+    def _get_chain_entries(self, full=False, after=0):
+        """The 接龙 list: active entries in join order; names and phones masked unless
+        ``full`` (the campaign's own leader)."""
+        self.ensure_one()
+        orders = self.env["sale.order"].sudo().search(
+            [
+                ("groupbuy_campaign_id", "=", self.id),
+                ("groupbuy_status", "in", ACTIVE_JOIN_STATUSES),
+                ("groupbuy_sequence", ">", after),
+            ],
+            order="groupbuy_sequence, id",
+        )
+        return [order._groupbuy_chain_entry(full=full) for order in orders]
+
+    def _get_chain_text(self, full=False):
+        """The classic WeChat 接龙 text, ready to paste into a group."""
+        self.ensure_one()
+        lines = ["#接龙", f"{self.name}"]
+        line = self.line_ids[:1]
+        if line:
+            lines.append(
+                self.env._(
+                    "Group price %(price)s, %(progress)s",
+                    price=self.currency_id.format(line.current_price),
+                    progress=self.progress_text,
+                )
+            )
+        lines.append("")
+        for number, entry in enumerate(self._get_chain_entries(full=full), start=1):
+            items = " ".join(f"{item['product']} ×{item['qty']}" for item in entry["items"])
+            lines.append(f"{number}. {entry['name']} {items}")
+        return "\n".join(lines)
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -451,6 +657,17 @@ class GroupbuyCampaign(models.Model):
         return quantities
 
     def _check_answers(self, answers):
+        answers = answers or {}
+        if self.answers_required:
+            missing = [
+                prop.get("string") or prop["name"]
+                for prop in (self.answer_definition or [])
+                if answers.get(prop["name"]) in (None, False, "")
+            ]
+            if missing:
+                raise UserError(
+                    self.env._("Please answer: %(questions)s.", questions="、".join(missing))
+                )
         if not answers:
             return {}
         if not isinstance(answers, dict):
@@ -489,6 +706,8 @@ class GroupbuyCampaign(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("share_code", self._new_share_code())
         campaigns = super().create(vals_list)
         sequences = self._create_join_sequences(campaigns)
         for campaign, sequence in zip(campaigns, sequences):
@@ -524,9 +743,16 @@ class GroupbuyCampaign(models.Model):
     def _prepare_join_order_vals(self, partner, quantities, participants, sequence, answers):
         """Values of the sale order a join creates (a hook for other addons)."""
         self.ensure_one()
+        source = self.env.context.get("groupbuy_source") or {}
         vals = {
             "partner_id": partner.id,
             "company_id": self.company_id.id,
+            "require_payment": True,
+            "require_signature": False,
+            "prepayment_percent": 1.0,
+            "validity_date": fields.Date.to_date(fields.Datetime.context_timestamp(self, self.date_end)),
+            "groupbuy_source_leader_id": source.get("leader_id") or self.leader_id.id,
+            "groupbuy_source_community_id": source.get("community_id") or self.community_id.id,
             "groupbuy_campaign_id": self.id,
             "groupbuy_sequence": sequence,
             "groupbuy_status": "waiting" if self.state == "open" else "confirmed",

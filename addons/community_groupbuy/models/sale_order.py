@@ -21,6 +21,21 @@ class SaleOrder(models.Model):
     groupbuy_leader_id = fields.Many2one(
         related="groupbuy_campaign_id.leader_id", string="Group leader", store=True
     )
+    groupbuy_source_leader_id = fields.Many2one(
+        "res.partner",
+        string="Brought by leader",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The leader whose share link brought the customer (customer source).",
+    )
+    groupbuy_source_community_id = fields.Many2one(
+        "groupbuy.community",
+        string="Brought from community",
+        readonly=True,
+        copy=False,
+        help="The community (社群) whose share link brought the customer.",
+    )
     groupbuy_sequence = fields.Integer(
         string="Chain number", readonly=True, copy=False,
         help="The place of this entry in the campaign's chain list (接龙), in join order.",
@@ -76,6 +91,77 @@ class SaleOrder(models.Model):
             )
             order.groupbuy_amount_paid = order.currency_id.round(paid - refunded)
 
+    def _groupbuy_entry_url(self):
+        """The customer's page of this entry (works without login, by its token)."""
+        self.ensure_one()
+        return f"/my/groupbuy/{self.id}?access_token={self._portal_ensure_token()}"
+
+    # ------------------------------------------------------------------
+    # The chain list (接龙)
+    # ------------------------------------------------------------------
+    @api.model
+    def _groupbuy_mask_name(self, name):
+        """张三 → 张*, 张小三 → 张*三: recognisable to neighbours, not a full name."""
+        name = (name or "").strip()
+        if len(name) <= 1:
+            return (name or "?") + "*"
+        if len(name) == 2:
+            return name[0] + "*"
+        return name[0] + "*" + name[-1]
+
+    @api.model
+    def _groupbuy_mask_phone(self, phone):
+        digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+        if len(digits) < 7:
+            return "*" * len(digits)
+        return digits[:3] + "****" + digits[-4:]
+
+    def _groupbuy_answer_display(self):
+        """[(question, answer)] in the campaign's order, selection answers by label."""
+        self.ensure_one()
+        result = []
+        values = self.groupbuy_answers or {}
+        for prop in self.groupbuy_campaign_id.answer_definition or []:
+            value = values.get(prop["name"]) if isinstance(values, dict) else None
+            if value in (None, False, ""):
+                continue
+            if prop.get("type") == "selection":
+                value = dict(prop.get("selection") or []).get(value, value)
+            elif prop.get("type") == "boolean":
+                value = self.env._("Yes") if value else self.env._("No")
+            result.append((prop.get("string") or prop["name"], str(value)))
+        return result
+
+    def _groupbuy_chain_entry(self, full=False):
+        self.ensure_one()
+        partner = self.partner_id
+        entry = {
+            "sequence": self.groupbuy_sequence,
+            "name": partner.name if full else self._groupbuy_mask_name(partner.name),
+            "phone": (partner.phone or partner.mobile or "") if full else self._groupbuy_mask_phone(
+                partner.phone or partner.mobile
+            ),
+            "items": [
+                {
+                    "product": line.product_id.display_name,
+                    "qty": ("%g" % line.product_uom_qty),
+                }
+                for line in self.order_line.filtered("groupbuy_line_id")
+            ],
+            "answers": self._groupbuy_answer_display(),
+            "date": fields.Datetime.context_timestamp(self, self.date_order).strftime("%m-%d %H:%M"),
+        }
+        if full:
+            entry.update({
+                "order": self.name,
+                "amount": self.currency_id.format(self.amount_total),
+                "paid": self.currency_id.format(self.groupbuy_amount_paid),
+                "status": dict(self._fields["groupbuy_status"]._description_selection(self.env)).get(
+                    self.groupbuy_status
+                ),
+            })
+        return entry
+
     # ------------------------------------------------------------------
     # Leaving the group
     # ------------------------------------------------------------------
@@ -104,6 +190,57 @@ class SaleOrder(models.Model):
         self.groupbuy_status = "confirmed"
         if orders:
             orders.action_confirm()
+
+    def _groupbuy_update_entry(self, quantities, answers):
+        """The customer changes their entry before the deadline.
+
+        :param dict quantities: {product_id: qty} of the whole new entry, or None to keep
+            them (only a waiting entry may change its quantities)
+        :param dict answers: the new answers
+        """
+        self.ensure_one()
+        self._groupbuy_check_editable()
+        campaign = self.groupbuy_campaign_id
+        answers = campaign._check_answers(answers)
+        if quantities is not None:
+            if self.groupbuy_status != "waiting":
+                raise UserError(self.env._(
+                    "The group is formed: quantities can no longer change. You can still cancel "
+                    "before the deadline."
+                ))
+            wanted = campaign._parse_join_lines(
+                [{"product_id": pid, "qty": qty} for pid, qty in quantities.items()]
+            )
+            current = {}
+            for line in self.order_line.filtered("groupbuy_line_id"):
+                current[line.groupbuy_line_id] = current.get(line.groupbuy_line_id, 0.0) + line.product_uom_qty
+            more = {cl: qty - current.get(cl, 0.0) for cl, qty in wanted.items() if qty > current.get(cl, 0.0)}
+            less = {cl: qty - wanted.get(cl, 0.0) for cl, qty in current.items() if qty > wanted.get(cl, 0.0)}
+            CampaignLine = self.env["groupbuy.campaign.line"]
+            participants = campaign.participant_count
+            if more:
+                participants = CampaignLine._groupbuy_reserve(self.partner_id, more)
+            if less:
+                CampaignLine._groupbuy_release(self.partner_id, less)
+            commands = []
+            for line in self.order_line.filtered("groupbuy_line_id"):
+                if line.groupbuy_line_id not in wanted:
+                    commands.append(fields.Command.delete(line.id))
+                elif line.product_uom_qty != wanted[line.groupbuy_line_id]:
+                    commands.append(fields.Command.update(line.id, {"product_uom_qty": wanted[line.groupbuy_line_id]}))
+            for campaign_line, qty in wanted.items():
+                if campaign_line not in current:
+                    commands.append(fields.Command.create(
+                        campaign_line._prepare_join_order_line_vals(qty, participants)
+                    ))
+            if commands:
+                self.order_line = commands
+        self.groupbuy_answers = answers or {}
+        overpaid = self.currency_id.round(self.groupbuy_amount_paid - self.amount_total)
+        if overpaid > 0:
+            self._groupbuy_refund(overpaid, self.env._("The customer reduced their entry."))
+        self.message_post(body=self.env._("The customer changed their entry."))
+        return True
 
     def action_groupbuy_withdraw(self):
         """The customer leaves the group before the cancel deadline: the order is

@@ -1,0 +1,142 @@
+import publicWidget from "@web/legacy/js/public/public_widget";
+import { rpc } from "@web/core/network/rpc";
+import { _t } from "@web/core/l10n/translation";
+
+const POLL_MS = 5000;
+
+async function copyText(button) {
+    const text = button.dataset.text || "";
+    try {
+        await navigator.clipboard.writeText(text);
+    } catch {
+        // Older in-app browsers: select a hidden textarea and copy it.
+        const area = document.createElement("textarea");
+        area.value = text;
+        area.setAttribute("readonly", "");
+        area.style.position = "fixed";
+        area.style.opacity = "0";
+        document.body.appendChild(area);
+        area.select();
+        document.execCommand("copy");
+        area.remove();
+    }
+    const label = button.textContent;
+    button.textContent = _t("Copied");
+    button.classList.add("o_groupbuy_copied");
+    setTimeout(() => {
+        button.textContent = label;
+    }, 2000);
+}
+
+function formatRemaining(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const days = Math.floor(total / 86400);
+    const pad = (n) => String(n).padStart(2, "0");
+    const clock = `${pad(Math.floor((total % 86400) / 3600))}:${pad(Math.floor((total % 3600) / 60))}:${pad(total % 60)}`;
+    return days ? _t("%(days)sd %(clock)s", { days, clock }) : clock;
+}
+
+publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
+    selector: ".o_groupbuy_campaign",
+    events: {
+        "click .o_groupbuy_copy_chain": "_onCopy",
+    },
+
+    start() {
+        this.code = this.el.dataset.code;
+        this.end = this.el.dataset.end ? new Date(this.el.dataset.end) : null;
+        this.startAt = this.el.dataset.start ? new Date(this.el.dataset.start) : null;
+        this.countdownEl = this.el.querySelector(".o_groupbuy_countdown");
+        this.listEl = this.el.querySelector(".o_groupbuy_chain_list");
+        this.last = parseInt(this.listEl?.dataset.last || "0", 10);
+        this.timers = [];
+        if (this.countdownEl && this.end) {
+            this._tick();
+            this.timers.push(setInterval(() => this._tick(), 1000));
+        }
+        if (this.el.dataset.status === "open") {
+            this.timers.push(setInterval(() => this._poll(), POLL_MS));
+        }
+        return this._super(...arguments);
+    },
+
+    destroy() {
+        this.timers.forEach((timer) => clearInterval(timer));
+        this._super(...arguments);
+    },
+
+    _tick() {
+        const now = new Date();
+        if (this.startAt && now < this.startAt) {
+            this.countdownEl.textContent = _t("Starts in %(time)s", { time: formatRemaining(this.startAt - now) });
+        } else if (now < this.end) {
+            this.countdownEl.textContent = _t("Ends in %(time)s", { time: formatRemaining(this.end - now) });
+        } else {
+            this.countdownEl.textContent = _t("Ended");
+        }
+    },
+
+    async _poll() {
+        if (document.hidden) {
+            return;
+        }
+        let data;
+        try {
+            data = await rpc(`/groupbuy/${this.code}/chain`, { after: this.last });
+        } catch {
+            return; // offline for a moment: the next poll tries again
+        }
+        const progressText = this.el.querySelector(".o_groupbuy_progress_text");
+        if (progressText) {
+            progressText.textContent = data.progress_text;
+        }
+        const bar = this.el.querySelector(".o_groupbuy_progress_bar");
+        if (bar) {
+            bar.style.width = `${data.progress}%`;
+        }
+        const copyButton = this.el.querySelector(".o_groupbuy_copy_chain");
+        if (copyButton) {
+            copyButton.dataset.text = data.chain_text;
+        }
+        if (!data.entries.length || !this.listEl) {
+            return;
+        }
+        this.listEl.querySelector(".o_groupbuy_chain_empty")?.remove();
+        for (const entry of data.entries) {
+            const li = document.createElement("li");
+            li.className = "list-group-item small o_groupbuy_chain_entry o_groupbuy_chain_new";
+            const number = this.listEl.querySelectorAll(".o_groupbuy_chain_entry").length + 1;
+            const items = entry.items.map((item) => `${item.product} ×${item.qty}`).join(" ");
+            const head = document.createElement("span");
+            head.className = "fw-bold me-1";
+            head.textContent = `${number}.`;
+            li.append(head, `${entry.name} ${entry.phone} ${items}`);
+            if (entry.answers.length) {
+                const answers = document.createElement("div");
+                answers.className = "text-muted";
+                answers.textContent = entry.answers.map(([q, a]) => `${q}: ${a}`).join("; ");
+                li.append(answers);
+            }
+            this.listEl.append(li);
+            this.last = Math.max(this.last, entry.sequence);
+        }
+        const count = this.el.querySelector(".o_groupbuy_count");
+        if (count) {
+            count.textContent = this.listEl.querySelectorAll(".o_groupbuy_chain_entry").length;
+        }
+    },
+
+    _onCopy(ev) {
+        copyText(ev.currentTarget);
+    },
+});
+
+publicWidget.registry.GroupbuyCopy = publicWidget.Widget.extend({
+    selector: ".o_groupbuy_leader_campaign",
+    events: {
+        "click .o_groupbuy_copy": "_onCopy",
+    },
+    _onCopy(ev) {
+        copyText(ev.currentTarget);
+    },
+});
