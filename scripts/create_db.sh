@@ -31,3 +31,10 @@ odoo shell -d "$DB" --log-level=warn >>"$LOG" 2>&1 <<'PY'
 env.ref("base.main_company").write({"name": "邻里鲜社区团购", "city": "上海", "street": "浦东新区张江路88号"})
 env.cr.commit()
 PY
+# The shop speaks Chinese first, English at /en.
+odoo shell -d "$DB" --log-level=warn >>"$LOG" 2>&1 <<'PY'
+zh = env["res.lang"]._activate_lang("zh_CN")
+en = env["res.lang"]._activate_lang("en_US")
+env["website"].search([]).write({"language_ids": [(6, 0, (zh | en).ids)], "default_lang_id": zh.id})
+env.cr.commit()
+PY

@@ -51,7 +51,8 @@ class GroupbuyPortal(CustomerPortal):
         orders = Order.search(domain, order="date_order desc, id desc",
                               limit=self._items_per_page, offset=pager["offset"])
         return request.render("community_groupbuy.portal_my_groupbuy_entries", {
-            "orders": orders,
+            # searched as the user (record rules), shown with their campaigns' names
+            "orders": orders.sudo(),
             "pager": pager,
             "page_name": "groupbuy_entries",
             "default_url": "/my/groupbuy",
@@ -78,7 +79,7 @@ class GroupbuyPortal(CustomerPortal):
             "campaign": campaign,
             "access_token": access_token,
             "token_param": f"?access_token={access_token}" if access_token else "",
-            "editable": editable,
+            "entry_editable": editable,
             "locked_reason": reason,
             "quantities_editable": editable and order_sudo.groupbuy_status == "waiting",
             "questions": campaign.answer_definition or [],

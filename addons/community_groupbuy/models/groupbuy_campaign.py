@@ -595,6 +595,8 @@ class GroupbuyCampaign(models.Model):
         order = self.env["sale.order"].create(
             self._prepare_join_order_vals(partner, quantities, participants, sequence, answers)
         )
+        # the customer follows their entry: it is how Odoo's portal lets them see it
+        order.message_subscribe(partner_ids=partner.ids)
         if self.state == "open" and participants >= self.min_participants:
             if self._lock_for_success():
                 self._action_succeed()

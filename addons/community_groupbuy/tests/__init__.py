@@ -4,3 +4,4 @@ from . import test_refunds
 from . import test_access
 from . import test_api
 from . import test_tours
+from . import test_website

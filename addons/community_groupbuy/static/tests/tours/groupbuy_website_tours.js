@@ -1,0 +1,136 @@
+import { registry } from "@web/core/registry";
+
+const tours = registry.category("web_tour.tours");
+
+// A visitor opens a shared campaign link, joins with name and phone, and pays.
+tours.add("groupbuy_visitor_join_pay", {
+    steps: () => [
+        {
+            content: "Choose 2 of the first product",
+            trigger: ".o_groupbuy_join_form .o_groupbuy_qty:first",
+            run: "edit 2",
+        },
+        {
+            content: "Answer the leader's question",
+            trigger: "input[name=answer_note]",
+            run: "edit 放门卫室",
+        },
+        { trigger: "#gb_name", run: "edit 游客小王" },
+        { trigger: "#gb_phone", run: "edit 13900009999" },
+        {
+            content: "Join",
+            trigger: ".o_groupbuy_join_button",
+            run: "click",
+        },
+        {
+            content: "The entry waits for payment",
+            trigger: ".o_groupbuy_entry a.o_groupbuy_pay",
+            run: "click",
+        },
+        {
+            content: "Open the payment form",
+            trigger: "#o_sale_portal_paynow:visible",
+            run: "click",
+        },
+        {
+            trigger: "#modalaccept input[name=o_payment_radio][data-payment-method-code=demo]",
+            run: "click",
+        },
+        {
+            content: "Pay with the demo provider",
+            trigger: "#modalaccept button[name=o_payment_submit_button]:not(:disabled)",
+            run: "click",
+        },
+        {
+            content: "The payment is confirmed",
+            trigger: ".o_portal_sidebar, .o_payment_status_alert, #wrap:contains(付款), #wrap:contains(payment)",
+        },
+    ],
+});
+
+// A customer lowers the quantity of their entry, then cancels it.
+tours.add("groupbuy_customer_change_cancel", {
+    steps: () => [
+        {
+            content: "Open the entry",
+            trigger: ".o_groupbuy_entries a:first",
+            run: "click",
+        },
+        {
+            content: "One box instead of two",
+            trigger: ".o_groupbuy_entry_form .o_groupbuy_qty:first",
+            run: "edit 1",
+        },
+        {
+            trigger: ".o_groupbuy_save",
+            run: "click",
+        },
+        {
+            content: "The change is confirmed",
+            trigger: ".o_groupbuy_message",
+        },
+        {
+            content: "Cancel the entry",
+            trigger: ".o_groupbuy_cancel",
+            run: "click",
+        },
+        {
+            content: "Cancelled and refunded",
+            trigger: ".o_groupbuy_message:not(:has(.o_groupbuy_save))",
+        },
+        {
+            trigger: ".o_groupbuy_entry:not(:has(.o_groupbuy_cancel))",
+        },
+    ],
+});
+
+// A leader duplicates a past campaign, schedules the copy and shares it.
+tours.add("groupbuy_leader_duplicate_schedule_share", {
+    steps: () => [
+        {
+            content: "Open the past campaign",
+            trigger: ".o_groupbuy_campaign_item:contains(上周土鸡蛋团)",
+            run: "click",
+        },
+        {
+            content: "Duplicate it with new dates",
+            trigger: ".o_groupbuy_duplicate",
+            run: "click",
+        },
+        {
+            content: "Schedule the copy",
+            trigger: ".o_groupbuy_leader_campaign:contains(上周土鸡蛋团) .o_groupbuy_schedule",
+            run: "click",
+        },
+        {
+            content: "The share link carries the leader",
+            trigger: ".o_groupbuy_share .o_groupbuy_share_url",
+        },
+        {
+            content: "Copy the link",
+            trigger: ".o_groupbuy_share .o_groupbuy_copy",
+            run: "click",
+        },
+        {
+            trigger: ".o_groupbuy_share .o_groupbuy_copied",
+        },
+        {
+            content: "A poster is offered",
+            trigger: ".o_groupbuy_poster[href*='poster.png']",
+        },
+    ],
+});
+
+// Someone outside an exclusive campaign's segment is turned away.
+tours.add("groupbuy_exclusive_outsider", {
+    steps: () => [
+        {
+            content: "The page says the group is exclusive",
+            trigger: ".o_groupbuy_exclusive",
+        },
+        {
+            content: "and offers nothing to pay",
+            trigger: ".o_groupbuy_campaign:not(:has(.o_groupbuy_join_button)):not(:has(.o_groupbuy_qty))",
+        },
+    ],
+});
