@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DB ?= groupbuy
 TEST_DB ?= groupbuy_test
 
-.PHONY: setup run test reset
+.PHONY: setup run test reset bench
 
 setup:
 	@scripts/setup.sh
@@ -19,3 +19,6 @@ test: setup
 
 reset:
 	@dropdb --if-exists $(DB) && echo "dropped $(DB)"
+
+bench: setup
+	@.venv/bin/python bench/flash_sale.py

@@ -65,7 +65,7 @@ if ! pg_isready -q 2>/dev/null; then
   for _ in $(seq 30); do pg_isready -q && break; sleep 1; done
 fi
 me=$(id -un)
-if ! as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$me'\"" | grep -q 1; then
+if ! (cd / && as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$me'\"" | grep -q 1); then
   say "creating PostgreSQL role $me"
-  as_root su postgres -c "createuser --createdb $me"
+  (cd / && as_root su postgres -c "createuser --createdb $me")
 fi

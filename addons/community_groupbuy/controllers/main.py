@@ -92,7 +92,6 @@ class GroupbuyWebsite(http.Controller):
         ) else request.env["sale.order"]
         user_partner = request.env.user.partner_id
         is_own_leader = not request.env.user._is_public() and user_partner.commercial_partner_id == campaign.leader_id
-        can_comment = not request.env.user._is_public()
         return {
             "campaign": campaign,
             "main_object": campaign,
@@ -109,7 +108,9 @@ class GroupbuyWebsite(http.Controller):
             "is_own_leader": is_own_leader,
             "questions": campaign.answer_definition or [],
             "line_groups": self._group_lines(campaign),
-            "comment_token": campaign._portal_ensure_token() if can_comment else False,
+            # everyone who sees the page reads the questions and answers; logged-in
+            # customers may ask (portal chatter, by the campaign's token)
+            "comment_token": campaign._portal_ensure_token(),
         }
 
     @staticmethod

@@ -5,7 +5,7 @@ from datetime import timedelta
 from PIL import Image
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import GroupbuyCommon
@@ -165,6 +165,29 @@ class TestCampaignPage(GroupbuyHttpCommon):
         self.assertEqual(result["participant_count"], 2)
         self.assertIn("#接龙", result["chain_text"])
         self.assertIn("1. 顾*1 阳山水蜜桃 ×1", result["chain_text"])
+
+    def test_customers_ask_the_leader_on_the_page(self):
+        token = self.campaign._portal_ensure_token()
+        self.authenticate(None, None)
+        html = self.url_open(f"/en{self.url}").text
+        self.assertIn(f'data-token="{token}"', html, "visitors read the questions and answers")
+        self.assertIn('data-allow_composer="0"', html, "but log in to ask")
+        self.authenticate("gb_cust", "gb_cust")
+        self.make_jsonrpc_request("/mail/message/post", {
+            "thread_model": "groupbuy.campaign",
+            "thread_id": self.campaign.id,
+            "post_data": {"body": "请问周几到货？", "message_type": "comment"},
+            "token": token,
+        })
+        message = self.campaign.message_ids.filtered(lambda m: "周几到货" in (m.body or ""))
+        self.assertEqual(message.author_id, self.customers[0])
+        # a wrong token cannot post
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request("/mail/message/post", {
+                "thread_model": "groupbuy.campaign", "thread_id": self.campaign.id,
+                "post_data": {"body": "spam", "message_type": "comment"}, "token": "wrong",
+            })
+        self.assertFalse(self.campaign.message_ids.filtered(lambda m: "spam" in (m.body or "")))
 
     def test_poster_is_a_png_with_the_campaign(self):
         response = self.url_open(f"{self.url}/poster.png?leader={self.leader.id}")
