@@ -51,6 +51,10 @@ def ensure_database():
         print(f"[bench] creating {DB} (a few minutes, once)", flush=True)
         subprocess.run([os.path.join(ROOT, "scripts", "create_db.sh"), DB,
                         os.path.join(ROOT, "var", "bench_db.log")], check=True)
+    else:  # the addons may have changed since
+        subprocess.run([os.path.join(ROOT, "scripts", "odoo.sh"), "-d", DB, "-u", "community_groupbuy",
+                        "--stop-after-init", "--log-level=warn"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def start_server(port, workers):

@@ -27,6 +27,11 @@ SHOTS = [
      "/odoo/action-community_groupbuy.action_groupbuy_campaign", 375, 812),
     ("backoffice_campaign_form_phone.png", "admin", "admin",
      "/odoo/action-community_groupbuy.action_groupbuy_campaign/{campaign_peach}", 375, 812),
+    ("campaign_page_phone.png", None, None, "/groupbuy/{peach_code}", 375, 2000),
+    ("campaign_page_phone_en.png", None, None, "/en/groupbuy/{peach_code}", 375, 1400),
+    ("leader_campaigns_phone.png", "leader", "leader", "/my/groupbuy/campaigns", 375, 900),
+    ("leader_campaign_phone.png", "leader", "leader", "/my/groupbuy/campaigns/{campaign_peach}", 375, 1800),
+    ("customer_entry_phone.png", "customer", "customer", "/my/groupbuy", 375, 700),
 ]
 
 
@@ -69,6 +74,17 @@ def session_cookie(login, password):
     return http.cookies.get("session_id")
 
 
+def field_of(model, res_id, field):
+    http = requests.Session()
+    http.post(f"{BASE}/web/session/authenticate", json={
+        "jsonrpc": "2.0", "params": {"db": "groupbuy", "login": "admin", "password": "admin"},
+    }, timeout=30)
+    res = http.post(f"{BASE}/web/dataset/call_kw", json={"jsonrpc": "2.0", "params": {
+        "model": model, "method": "read", "args": [[res_id], [field]], "kwargs": {},
+    }}, timeout=30).json()
+    return res["result"][0][field]
+
+
 def xmlid(name):
     http = requests.Session()
     http.post(f"{BASE}/web/session/authenticate", json={
@@ -83,6 +99,7 @@ def xmlid(name):
 def main():
     os.makedirs(OUT, exist_ok=True)
     ids = {"campaign_peach": xmlid("campaign_peach")}
+    ids["peach_code"] = field_of("groupbuy.campaign", ids["campaign_peach"], "share_code")
     chrome = Chrome()
     try:
         chrome.call("Page.enable")
@@ -93,8 +110,9 @@ def main():
         time.sleep(20)
         for name, login, password, path, width, height in SHOTS:
             chrome.call("Network.clearBrowserCookies")
-            chrome.call("Network.setCookie", name="session_id", value=session_cookie(login, password),
-                        url=BASE)
+            if login:
+                chrome.call("Network.setCookie", name="session_id", value=session_cookie(login, password),
+                            url=BASE)
             mobile = width < 500
             chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                         deviceScaleFactor=2 if mobile else 1, mobile=mobile)

@@ -156,6 +156,24 @@ class TestJoinConcurrency(BaseCase):
             line._groupbuy_recompute_sold_qty()
             self.assertEqual(line.sold_qty, self.CAP)
 
+    def test_new_customer_joins_in_the_same_transaction(self):
+        # A visitor's contact is created by the request that joins: the reservation,
+        # committed apart, must not need that contact to exist yet.
+        spare = self.ids["spare"]
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            visitor = env["res.partner"].create({"name": "新访客", "phone": "17000000001"})
+            order_id = env["groupbuy.campaign"].browse(spare).join(
+                visitor.id, [{"product_id": self.ids["product"], "qty": 1}]
+            )
+            order = env["sale.order"].browse(order_id)
+            self.assertEqual(order.partner_id, visitor)
+            cr.rollback()  # leave the shared campaign as it was
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            line = env["groupbuy.campaign"].browse(spare).line_ids
+            self.assertEqual(line.sold_qty, 0, "the rolled-back visitor's unit was given back")
+
     def test_rolled_back_join_gives_units_back(self):
         spare = self.ids["spare"]
         with self.registry.cursor() as cr:
@@ -175,7 +193,9 @@ class TestJoinConcurrency(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             line = env["groupbuy.campaign"].browse(spare).line_ids
             self.assertEqual(line.sold_qty, 2, "...and the unit it reserved is given back")
-            self.assertEqual(
-                env["groupbuy.campaign.line.customer"].search([("line_id", "=", line.id)]).mapped("qty"),
-                [2.0, 0.0],
-            )
+            held = {
+                c.partner_id: c.qty
+                for c in env["groupbuy.campaign.line.customer"].search([("line_id", "=", line.id)])
+            }
+            customers = self.ids["customers"]
+            self.assertEqual((held[customers[0]], held[customers[1]]), (2.0, 0.0))

@@ -16,7 +16,10 @@ class GroupbuyCampaignLineCustomer(models.Model):
     line_id = fields.Many2one(
         "groupbuy.campaign.line", required=True, ondelete="cascade", index=True
     )
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
+    # A plain id, not a foreign key: the reservation is committed in a transaction of its
+    # own, where a customer created by the same request (a visitor joining with a phone
+    # number) does not exist yet.
+    partner_id = fields.Integer(string="Customer", required=True, index=True)
     qty = fields.Float(required=True, default=0.0, digits="Product Unit of Measure")
 
     _sql_constraints = [
