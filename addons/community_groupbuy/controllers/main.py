@@ -80,6 +80,7 @@ class GroupbuyWebsite(http.Controller):
     def _prepare_campaign_values(self, campaign, error=None, form=None):
         partner = self._current_partner()
         status, status_message = campaign._get_public_status()
+        entries = campaign._get_chain_entries()
         in_segment = True
         if campaign.mode == "exclusive":
             in_segment = bool(partner) and campaign._is_partner_in_segment(partner)
@@ -100,8 +101,8 @@ class GroupbuyWebsite(http.Controller):
             "in_segment": in_segment,
             "existing": own_existing,
             "existing_url": own_existing._groupbuy_entry_url() if own_existing else False,
-            "entries": campaign._get_chain_entries(),
-            "chain_text": campaign._get_chain_text(),
+            "entries": entries,
+            "chain_text": campaign._get_chain_text(entries=entries),
             "error": error,
             "form": form or {},
             "is_public": request.env.user._is_public(),
@@ -227,8 +228,9 @@ class GroupbuyWebsite(http.Controller):
             after = int(after or 0)
         except (TypeError, ValueError):
             after = 0
+        new_entries = campaign._get_chain_entries(after=after)
         return {
-            "entries": campaign._get_chain_entries(after=after),
+            "entries": new_entries,
             "participant_count": campaign.participant_count,
             "remaining_participants": campaign.remaining_participants,
             "progress": campaign.progress,

@@ -166,9 +166,11 @@ class GroupbuyPortal(CustomerPortal):
     def _leader_campaign_values(self, campaign_sudo, error=None):
         leader = request.env.user.partner_id.commercial_partner_id
         communities = request.env["groupbuy.community"].sudo().search([("leader_id", "=", leader.id)])
+        entries = campaign_sudo._get_chain_entries(full=True)
         return {
             "campaign": campaign_sudo,
-            "entries": campaign_sudo._get_chain_entries(full=True),
+            "entries": entries,
+            # the text is pasted into the group chat: masked, like the public page
             "chain_text": campaign_sudo._get_chain_text(),
             "share_url": campaign_sudo._get_share_url_for(leader, campaign_sudo.community_id),
             "communities": communities,

@@ -420,9 +420,11 @@ class GroupbuyCampaign(models.Model):
         )
         return [order._groupbuy_chain_entry(full=full) for order in orders]
 
-    def _get_chain_text(self, full=False):
+    def _get_chain_text(self, full=False, entries=None):
         """The classic WeChat 接龙 text, ready to paste into a group."""
         self.ensure_one()
+        if entries is None:
+            entries = self._get_chain_entries(full=full)
         lines = ["#接龙", f"{self.name}"]
         line = self.line_ids[:1]
         if line:
@@ -434,7 +436,7 @@ class GroupbuyCampaign(models.Model):
                 )
             )
         lines.append("")
-        for number, entry in enumerate(self._get_chain_entries(full=full), start=1):
+        for number, entry in enumerate(entries, start=1):
             items = " ".join(f"{item['product']} ×{item['qty']}" for item in entry["items"])
             lines.append(f"{number}. {entry['name']} {items}")
         return "\n".join(lines)
