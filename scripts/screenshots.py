@@ -27,7 +27,7 @@ SHOTS = [
      "/odoo/action-community_groupbuy.action_groupbuy_campaign", 375, 812),
     ("backoffice_campaign_form_phone.png", "admin", "admin",
      "/odoo/action-community_groupbuy.action_groupbuy_campaign/{campaign_peach}", 375, 812),
-    ("campaign_page_phone.png", None, None, "/groupbuy/{peach_code}", 375, 2000),
+    ("campaign_page_phone.png", None, None, "/zh_CN/groupbuy/{peach_code}", 375, 2000),
     ("campaign_page_phone_en.png", None, None, "/en/groupbuy/{peach_code}", 375, 1400),
     ("leader_campaigns_phone.png", "leader", "leader", "/my/groupbuy/campaigns", 375, 900),
     ("leader_campaign_phone.png", "leader", "leader", "/my/groupbuy/campaigns/{campaign_peach}", 375, 1800),
