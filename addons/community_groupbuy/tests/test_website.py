@@ -264,6 +264,16 @@ class TestLeaderPortal(GroupbuyHttpCommon):
         self.assertIn(self.campaign.name, listing)
         self.assertNotIn(f"/my/groupbuy/campaigns/{theirs.id}", listing)
 
+    def test_my_account_shows_the_leader_card_to_leaders_only(self):
+        def leader_card_hidden(html):
+            card = html.split("/my/groupbuy/campaigns")[0].rsplit("o_portal_index_card", 1)[1]
+            return card.lstrip().startswith("d-none") or " d-none" in card.split('"')[0]
+
+        self.authenticate("gb_leader", "gb_leader")
+        self.assertFalse(leader_card_hidden(self.url_open("/my/home").text))
+        self.authenticate("gb_cust", "gb_cust")
+        self.assertTrue(leader_card_hidden(self.url_open("/my/home").text))
+
     def test_customers_and_visitors_have_no_leader_pages(self):
         self.authenticate("gb_cust", "gb_cust")
         self.assertEqual(self.url_open("/my/groupbuy/campaigns").status_code, 404)
