@@ -1,6 +1,7 @@
 import io
 from datetime import datetime
 
+import pytz
 import xlsxwriter
 from werkzeug.exceptions import NotFound
 
@@ -273,8 +274,6 @@ class GroupbuyPortal(CustomerPortal):
             raise UserError(request.env._("Choose when the campaign starts and ends."))
         local = datetime.strptime(value.replace("T", " ")[:16], "%Y-%m-%d %H:%M")
         tz = request.env.user.tz or request.env.context.get("tz") or "Asia/Shanghai"
-        import pytz  # noqa: PLC0415 - only here
-
         return pytz.timezone(tz).localize(local).astimezone(pytz.utc).replace(tzinfo=None)
 
     def _leader_create_campaign(self, leader, catalogue, communities, post):
