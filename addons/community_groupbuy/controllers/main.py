@@ -235,7 +235,8 @@ class GroupbuyWebsite(http.Controller):
             "remaining_participants": campaign.remaining_participants,
             "progress": campaign.progress,
             "progress_text": campaign.progress_text,
-            "chain_text": campaign._get_chain_text(),
+            # every open page polls this: the whole 接龙 text only when someone joined
+            "chain_text": campaign._get_chain_text() if new_entries else None,
         }
 
     @http.route("/groupbuy/<string:code>/poster.png", type="http", auth="public", website=True, sitemap=False)

@@ -95,7 +95,7 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
             bar.style.width = `${data.progress}%`;
         }
         const copyButton = this.el.querySelector(".o_groupbuy_copy_chain");
-        if (copyButton) {
+        if (copyButton && data.chain_text) {
             copyButton.dataset.text = data.chain_text;
         }
         if (!data.entries.length || !this.listEl) {
