@@ -184,6 +184,19 @@ class SaleOrder(models.Model):
                     )
                 )
 
+    def _has_to_be_paid(self):
+        # A join confirmed when its group formed (or after) may still be unpaid: the
+        # customer pays it from the portal like a quotation.
+        self.ensure_one()
+        if self.groupbuy_campaign_id and self.groupbuy_status in ("waiting", "confirmed"):
+            return (
+                self.state in ("draft", "sent", "sale")
+                and not self.is_expired
+                and self.require_payment
+                and self.currency_id.compare_amounts(self.amount_total, self.amount_paid) > 0
+            )
+        return super()._has_to_be_paid()
+
     def _groupbuy_confirm(self):
         """The group is formed: the entries become real orders (pickings created)."""
         orders = self.filtered(lambda o: o.state in ("draft", "sent"))

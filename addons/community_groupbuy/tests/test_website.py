@@ -234,6 +234,16 @@ class TestPortalEntries(GroupbuyHttpCommon):
         self.assertAlmostEqual(order.groupbuy_amount_paid, 0.0)
         self.assertEqual(line.sold_qty, 0)
 
+    def test_entry_confirmed_by_the_group_can_still_be_paid(self):
+        campaign = self._open_campaign(min_participants=1, answers_required=False)
+        order = self._join(campaign, self.customers[0], qty=2)
+        self.assertEqual(order.state, "sale", "the group formed with this join")
+        self.authenticate("gb_cust", "gb_cust")
+        self.assertIn("o_groupbuy_pay", self.url_open(f"/my/groupbuy/{order.id}").text)
+        self.assertIn("o_sale_portal_paynow", self.url_open(order.get_portal_url()).text)
+        self._pay(order)
+        self.assertNotIn("o_groupbuy_pay", self.url_open(f"/my/groupbuy/{order.id}").text)
+
     def test_after_deadline_the_page_says_why_not(self):
         order = self._join(self.campaign, self.customers[0], answers={"note": "a"})
         self.campaign.cancel_deadline = fields.Datetime.now() - timedelta(minutes=1)
