@@ -4,9 +4,11 @@
 # group-buying addons installed with their demo data. Usage: create_db.sh DBNAME LOGFILE
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The addons a platform database has (`create_db.sh --addons` prints them).
+ADDONS=${GROUPBUY_ADDONS:-community_groupbuy,payment_demo}
+if [ "${1:-}" = --addons ]; then echo "$ADDONS"; exit 0; fi
 DB=$1
 LOG=${2:-/dev/stderr}
-ADDONS=${GROUPBUY_ADDONS:-community_groupbuy,payment_demo}
 odoo() { "$ROOT/scripts/odoo.sh" "$@"; }
 
 : >"$LOG" 2>/dev/null || true

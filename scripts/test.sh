@@ -12,7 +12,21 @@ mkdir -p "$ROOT/var"
 cd "$ROOT"
 
 start=$(date +%s)
-if ! scripts/create_db.sh "$DB" "$LOG"; then
+# GROUPBUY_REUSE_DB=1 (for development): update the addons in an existing test database
+# instead of building it again; ODOO_HTTP_PORT: the port of the test HTTP server (lets
+# several test runs share one machine).
+CONF="$ROOT/odoo.conf"
+if [ -n "${ODOO_HTTP_PORT:-}" ]; then
+  CONF="$ROOT/var/odoo-$DB.conf"
+  sed "s/^http_port = .*/http_port = $ODOO_HTTP_PORT/" "$ROOT/odoo.conf" > "$CONF"
+fi
+export ODOO_CONF="$CONF"
+if [ "${GROUPBUY_REUSE_DB:-}" = 1 ] && psql -d "$DB" -tAc "SELECT 1" >/dev/null 2>&1; then
+  addons=${GROUPBUY_ADDONS:-$(scripts/create_db.sh --addons)}
+  echo "[test] updating $addons in $DB" >&2
+  scripts/odoo.sh -d "$DB" -i "$addons" -u "$addons" --stop-after-init --log-level=warn >"$LOG" 2>&1 \
+    || { tail -30 "$LOG" >&2; echo "0 passed, 1 failed"; exit 1; }
+elif ! scripts/create_db.sh "$DB" "$LOG"; then
   echo "[test] installing the addons in $DB failed:" >&2
   tail -30 "$LOG" >&2
   echo "0 passed, 1 failed"
@@ -27,9 +41,11 @@ echo "[test] database ready in $(( $(date +%s) - start ))s; running the tests" >
 
 test_dirs=(tests)
 for d in addons/*/tests; do test_dirs+=("$d"); done
+# TEST_PATHS (for development): only these test files or folders
+if [ -n "${TEST_PATHS:-}" ]; then read -r -a test_dirs <<<"$TEST_PATHS"; fi
 PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/pytest" \
   --odoo-database="$DB" \
-  --odoo-config="$ROOT/odoo.conf" \
+  --odoo-config="$CONF" \
   --odoo-addons-path="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT/addons" \
   --odoo-log-level=warn \
   --odoo-http \
