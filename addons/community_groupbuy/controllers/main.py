@@ -7,8 +7,6 @@ from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.community_groupbuy.models.groupbuy_campaign import ACTIVE_JOIN_STATUSES
-
 _logger = logging.getLogger(__name__)
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
@@ -20,8 +18,7 @@ class GroupbuyWebsite(http.Controller):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
-    @staticmethod
-    def _get_campaign(code):
+    def _get_campaign(self, code):
         campaign = request.env["groupbuy.campaign"].sudo().search(
             [("share_code", "=", code or ""), ("is_published", "=", True), ("state", "!=", "draft")],
             limit=1,
@@ -30,8 +27,7 @@ class GroupbuyWebsite(http.Controller):
             raise NotFound()
         return campaign
 
-    @staticmethod
-    def _current_partner():
+    def _current_partner(self):
         """The customer on this page: the logged-in user's, or the one a public visitor
         identified as when joining from this browser."""
         if not request.env.user._is_public():
@@ -39,39 +35,27 @@ class GroupbuyWebsite(http.Controller):
         partner_id = request.session.get("groupbuy_partner_id")
         return request.env["res.partner"].sudo().browse(partner_id).exists() if partner_id else None
 
-    @staticmethod
-    def _remember_source(campaign, leader=None, community=None):
-        """Customer source: the leader (and community) whose link brought the visitor."""
-        try:
-            leader_id = int(leader) if leader else 0
-            community_id = int(community) if community else 0
-        except ValueError:
+    def _remember_source(self, campaign, ref=None):
+        """Customer source: the leader (and community) whose share link brought the
+        visitor, proven by the link's signature (an edited or forged link is ignored)."""
+        if not ref:
             return
-        if not leader_id:
+        source = campaign._resolve_share_token(ref)
+        if not source:
             return
-        Partner = request.env["res.partner"].sudo()
-        leader_sudo = Partner.search([("id", "=", leader_id), ("groupbuy_is_leader", "=", True)], limit=1)
-        if not leader_sudo:
-            return
-        community_sudo = request.env["groupbuy.community"].sudo().search(
-            [("id", "=", community_id), ("leader_id", "=", leader_sudo.id)], limit=1
-        ) if community_id else None
+        leader, community = source
         sources = dict(request.session.get("groupbuy_source") or {})
-        sources[str(campaign.id)] = {
-            "leader_id": leader_sudo.id,
-            "community_id": community_sudo.id if community_sudo else False,
-        }
+        sources[str(campaign.id)] = {"leader_id": leader.id, "community_id": community.id or False}
         request.session["groupbuy_source"] = sources
 
-    @staticmethod
-    def _existing_entry(campaign, partner):
+    def _existing_entry(self, campaign, partner):
         if not partner:
             return request.env["sale.order"]
         return request.env["sale.order"].sudo().search(
             [
                 ("groupbuy_campaign_id", "=", campaign.id),
                 ("partner_id", "=", partner.id),
-                ("groupbuy_status", "in", ACTIVE_JOIN_STATUSES),
+                ("groupbuy_status", "in", request.env["sale.order"]._groupbuy_active_statuses()),
             ],
             order="id desc",
             limit=1,
@@ -114,58 +98,25 @@ class GroupbuyWebsite(http.Controller):
             "comment_token": campaign._portal_ensure_token(),
         }
 
-    @staticmethod
-    def _group_lines(campaign):
+    def _group_lines(self, campaign):
         """Lines grouped by product template: one card a product, its variants inside."""
         groups = {}
         for line in campaign.line_ids:
             groups.setdefault(line.product_id.product_tmpl_id, []).append(line)
         return list(groups.items())
 
-    @staticmethod
-    def _parse_answers(campaign, post):
-        answers = {}
-        for prop in campaign.answer_definition or []:
-            raw = post.get(f"answer_{prop['name']}")
-            kind = prop.get("type")
-            if kind == "boolean":
-                answers[prop["name"]] = bool(raw)
-                continue
-            if raw in (None, ""):
-                continue
-            raw = raw.strip()
-            if kind == "integer":
-                try:
-                    raw = int(raw)
-                except ValueError:
-                    raise UserError(request.env._("%(question)s must be a whole number.", question=prop.get("string"))) from None
-            elif kind == "float":
-                try:
-                    raw = float(raw)
-                except ValueError:
-                    raise UserError(request.env._("%(question)s must be a number.", question=prop.get("string"))) from None
-            elif kind == "selection" and raw not in dict(prop.get("selection") or []):
-                raise UserError(request.env._("Choose one of the options for %(question)s.", question=prop.get("string")))
-            answers[prop["name"]] = raw
-        return answers
+    def _prepare_join_kwargs(self, campaign, post):
+        """The keyword options of ``campaign.join`` from the posted join form (a hook:
+        addons add theirs, call super). The core's: who brought the customer, from the
+        signed share link remembered in the session."""
+        source = (request.session.get("groupbuy_source") or {}).get(str(campaign.id)) or {}
+        kwargs = {}
+        if source.get("leader_id"):
+            kwargs["source_leader_id"] = source["leader_id"]
+            kwargs["source_community_id"] = source.get("community_id") or False
+        return kwargs
 
-    @staticmethod
-    def _parse_lines(campaign, post):
-        lines = []
-        for line in campaign.line_ids:
-            raw = (post.get(f"qty_{line.id}") or "").strip()
-            if not raw:
-                continue
-            try:
-                qty = float(raw)
-            except ValueError:
-                raise UserError(request.env._("The quantity must be a number.")) from None
-            if qty:
-                lines.append({"product_id": line.product_id.id, "qty": qty})
-        return lines
-
-    @staticmethod
-    def _visitor_partner(post):
+    def _visitor_partner(self, post):
         """A public visitor gives a name and a phone number: their contact is matched by
         phone, or created."""
         name = (post.get("name") or "").strip()
@@ -185,9 +136,9 @@ class GroupbuyWebsite(http.Controller):
     # Routes
     # ------------------------------------------------------------------
     @http.route("/groupbuy/<string:code>", type="http", auth="public", website=True, sitemap=False)
-    def campaign_page(self, code, leader=None, community=None, **kw):
+    def campaign_page(self, code, ref=None, **kw):
         campaign = self._get_campaign(code)
-        self._remember_source(campaign, leader, community)
+        self._remember_source(campaign, ref)
         return request.render("community_groupbuy.campaign_page", self._prepare_campaign_values(campaign))
 
     @http.route("/groupbuy/<string:code>/join", type="http", auth="public", website=True,
@@ -206,10 +157,10 @@ class GroupbuyWebsite(http.Controller):
                     "You are already in this group (entry no. %(number)s): change that entry instead.",
                     number=existing.groupbuy_sequence,
                 ))
-            lines = self._parse_lines(campaign, post)
-            answers = self._parse_answers(campaign, post)
-            source = (request.session.get("groupbuy_source") or {}).get(str(campaign.id)) or {}
-            order_id = campaign.with_context(groupbuy_source=source).join(partner.id, lines, answers)
+            lines = campaign._groupbuy_parse_form_lines(post)
+            answers = campaign._groupbuy_parse_form_answers(post)
+            kwargs = self._prepare_join_kwargs(campaign, post)
+            order_id = campaign.join(partner.id, lines, answers, **kwargs)
         except (UserError, ValidationError) as error:
             values = self._prepare_campaign_values(campaign, error=error.args[0], form=form)
             return request.render("community_groupbuy.campaign_page", values, status=400)
@@ -240,24 +191,12 @@ class GroupbuyWebsite(http.Controller):
         }
 
     @http.route("/groupbuy/<string:code>/poster.png", type="http", auth="public", website=True, sitemap=False)
-    def campaign_poster(self, code, leader=None, community=None, **kw):
+    def campaign_poster(self, code, ref=None, **kw):
         campaign = self._get_campaign(code)
-        leader_rec = campaign.leader_id
-        community_rec = campaign.community_id
-        if leader:
-            try:
-                leader_rec = request.env["res.partner"].sudo().search(
-                    [("id", "=", int(leader)), ("groupbuy_is_leader", "=", True)], limit=1
-                ) or leader_rec
-            except ValueError:
-                pass
-        if community:
-            try:
-                community_rec = request.env["groupbuy.community"].sudo().search(
-                    [("id", "=", int(community)), ("leader_id", "=", leader_rec.id)], limit=1
-                ) or community_rec
-            except ValueError:
-                pass
+        leader_rec, community_rec = campaign.leader_id, campaign.community_id
+        source = campaign._resolve_share_token(ref) if ref else None
+        if source:
+            leader_rec, community_rec = source
         png = campaign._make_poster(campaign._get_share_url_for(leader_rec, community_rec))
         return request.make_response(png, headers=[
             ("Content-Type", "image/png"),

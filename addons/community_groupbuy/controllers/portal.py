@@ -11,7 +11,6 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
-from .main import GroupbuyWebsite
 
 
 class GroupbuyPortal(CustomerPortal):
@@ -33,8 +32,7 @@ class GroupbuyPortal(CustomerPortal):
             )
         return values
 
-    @staticmethod
-    def _groupbuy_entries_domain(partner):
+    def _groupbuy_entries_domain(self, partner):
         return [
             ("groupbuy_campaign_id", "!=", False),
             ("partner_id", "child_of", partner.commercial_partner_id.id),
@@ -111,9 +109,9 @@ class GroupbuyPortal(CustomerPortal):
             quantities = None
             if order_sudo.groupbuy_status == "waiting":
                 quantities = {
-                    line["product_id"]: line["qty"] for line in GroupbuyWebsite._parse_lines(campaign, post)
+                    line["product_id"]: line["qty"] for line in campaign._groupbuy_parse_form_lines(post)
                 }
-            answers = GroupbuyWebsite._parse_answers(campaign, post)
+            answers = campaign._groupbuy_parse_form_answers(post)
             order_sudo._groupbuy_update_entry(quantities, answers)
         except (UserError, ValidationError) as error:
             values = self._groupbuy_entry_values(order_sudo, access_token, error=error.args[0])
@@ -135,8 +133,7 @@ class GroupbuyPortal(CustomerPortal):
     # ------------------------------------------------------------------
     # Leaders: my campaigns
     # ------------------------------------------------------------------
-    @staticmethod
-    def _leader_partner():
+    def _leader_partner(self):
         partner = request.env.user.partner_id.commercial_partner_id
         if request.env.user._is_public() or not partner.groupbuy_is_leader:
             raise NotFound()
@@ -174,6 +171,8 @@ class GroupbuyPortal(CustomerPortal):
             # the text is pasted into the group chat: masked, like the public page
             "chain_text": campaign_sudo._get_chain_text(),
             "share_url": campaign_sudo._get_share_url_for(leader, campaign_sudo.community_id),
+            "poster_url": f"/groupbuy/{campaign_sudo.share_code}/poster.png?ref="
+            + campaign_sudo._get_share_token(leader, campaign_sudo.community_id),
             "communities": communities,
             "error": error,
             "page_name": "groupbuy_campaign",
@@ -195,8 +194,7 @@ class GroupbuyPortal(CustomerPortal):
             ("Content-Disposition", f'attachment; filename="{filename}"'),
         ])
 
-    @staticmethod
-    def _groupbuy_chain_xlsx(campaign_sudo):
+    def _groupbuy_chain_xlsx(self, campaign_sudo):
         _ = request.env._
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
@@ -267,8 +265,7 @@ class GroupbuyPortal(CustomerPortal):
             "page_name": "groupbuy_campaign_new",
         }, status=400 if error else 200)
 
-    @staticmethod
-    def _parse_local_datetime(value):
+    def _parse_local_datetime(self, value):
         """A datetime-local input, in the user's time zone, to UTC."""
         if not value:
             raise UserError(request.env._("Choose when the campaign starts and ends."))

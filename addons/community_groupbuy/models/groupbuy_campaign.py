@@ -1,24 +1,12 @@
-import base64
-import io
 import logging
 import secrets
-import textwrap
-from urllib.parse import urlencode
-
 from datetime import timedelta
-
-import psycopg2.errors
-import qrcode
-from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
 
 _logger = logging.getLogger(__name__)
-
-ACTIVE_JOIN_STATUSES = ("waiting", "confirmed")
-
 
 class GroupbuyCampaign(models.Model):
     _name = "groupbuy.campaign"
@@ -192,100 +180,6 @@ class GroupbuyCampaign(models.Model):
         for campaign in self:
             campaign.access_url = f"/my/groupbuy/campaigns/{campaign.id}"
 
-    def _default_website_meta(self):
-        """Chat apps show the campaign's photo, price and progress as the link's preview."""
-        meta = super()._default_website_meta()
-        line = self.line_ids[:1]
-        description = self.progress_text
-        if line:
-            description = self.env._(
-                "%(product)s, group price %(price)s. %(progress)s",
-                product=line.product_id.display_name,
-                price=self.currency_id.format(line.current_price),
-                progress=self.progress_text,
-            )
-        meta["default_opengraph"]["og:description"] = description
-        meta["default_twitter"]["twitter:description"] = description
-        if line and line.product_id.image_128:
-            image = self.env["website"].image_url(line.product_id, "image_1024")
-            meta["default_opengraph"]["og:image"] = image
-            meta["default_twitter"]["twitter:image"] = image
-        return meta
-
-    _POSTER_FONTS = (
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    )
-
-    def _poster_font(self, size):
-        for path in self._POSTER_FONTS:
-            try:
-                return ImageFont.truetype(path, size)
-            except OSError:
-                continue
-        return ImageFont.load_default()
-
-    def _make_poster(self, url):
-        """A 750×1200 PNG to save and send: photo, name, price, progress, QR of ``url``."""
-        self.ensure_one()
-        width, height = 750, 1200
-        poster = Image.new("RGB", (width, height), (255, 250, 245))
-        draw = ImageDraw.Draw(poster)
-        accent = (230, 80, 50)
-        line = self.line_ids[:1]
-        photo_box = (0, 0, width, 560)
-        image_data = line.product_id.image_1024 if line else False
-        if image_data:
-            photo = Image.open(io.BytesIO(base64.b64decode(image_data))).convert("RGB")
-            photo = ImageOps.fit(photo, (photo_box[2], photo_box[3]))
-            poster.paste(photo, (0, 0))
-        else:
-            draw.rectangle(photo_box, fill=(250, 228, 215))
-            draw.text((width // 2, 280), self.env._("Group buy"), font=self._poster_font(72),
-                      fill=accent, anchor="mm")
-        y = 590
-        title_font = self._poster_font(40)
-        for chunk in textwrap.wrap(self.name, 16)[:2]:
-            draw.text((40, y), chunk, font=title_font, fill=(40, 40, 40))
-            y += 56
-        if line:
-            price = self.currency_id.format(line.current_price)
-            draw.text((40, y + 10), price, font=self._poster_font(64), fill=accent)
-            if line.list_price > line.current_price:
-                draw.text((40, y + 92), self.env._("Regular %(price)s", price=self.currency_id.format(line.list_price)),
-                          font=self._poster_font(28), fill=(150, 150, 150))
-        y = 880
-        draw.rounded_rectangle((40, y, 430, y + 24), radius=12, fill=(240, 220, 210))
-        filled = 40 + int(390 * min(self.progress, 100.0) / 100.0)
-        if filled > 52:
-            draw.rounded_rectangle((40, y, filled, y + 24), radius=12, fill=accent)
-        draw.text((40, y + 44), self.progress_text or "", font=self._poster_font(30), fill=(60, 60, 60))
-        if self.remaining_time:
-            draw.text((40, y + 92), self.remaining_time, font=self._poster_font(28), fill=(120, 120, 120))
-        qr = qrcode.QRCode(border=1, box_size=8, error_correction=qrcode.constants.ERROR_CORRECT_M)
-        qr.add_data(url)
-        qr.make(fit=True)
-        qr_image = qr.make_image(fill_color="black", back_color="white").convert("RGB").resize((250, 250))
-        poster.paste(qr_image, (width - 290, 860))
-        draw.text((width - 165, 1130), self.env._("Scan to join"), font=self._poster_font(26),
-                  fill=(90, 90, 90), anchor="mm")
-        out = io.BytesIO()
-        poster.save(out, format="PNG", optimize=True)
-        return out.getvalue()
-
-    def _get_share_url_for(self, leader=None, community=None):
-        """The campaign's link carrying a leader's attribution (and community's)."""
-        self.ensure_one()
-        params = {}
-        if leader:
-            params["leader"] = leader.id
-        if community:
-            params["community"] = community.id
-        url = self.get_base_url() + self.website_url
-        return url + ("?" + urlencode(params) if params else "")
-
     @api.constrains("date_start", "date_end", "cancel_deadline")
     def _check_dates(self):
         for campaign in self:
@@ -337,7 +231,7 @@ class GroupbuyCampaign(models.Model):
             for campaign, count, partners, amount in self.env["sale.order"].sudo()._read_group(
                 [
                     ("groupbuy_campaign_id", "in", self.ids),
-                    ("groupbuy_status", "in", ACTIVE_JOIN_STATUSES),
+                    ("groupbuy_status", "in", self.env["sale.order"]._groupbuy_active_statuses()),
                 ],
                 ["groupbuy_campaign_id"],
                 ["__count", "partner_id:count_distinct", "amount_total:sum"],
@@ -383,63 +277,6 @@ class GroupbuyCampaign(models.Model):
         if hours:
             return self.env._("%(hours)sh %(minutes)smin", hours=hours, minutes=minutes)
         return self.env._("%(minutes)smin", minutes=max(minutes, 1))
-
-    # ------------------------------------------------------------------
-    # Pages (website, portal)
-    # ------------------------------------------------------------------
-    def _get_public_status(self):
-        """What the campaign page tells a visitor, and whether it offers to join."""
-        self.ensure_one()
-        now = fields.Datetime.now()
-        if self.state in ("draft", "scheduled") or self.date_start > now:
-            return "upcoming", self.env._("Starts %(date)s", date=self._format_local(self.date_start))
-        if self.state == "failed":
-            return "failed", self.env._("This group did not form: every order was cancelled and refunded.")
-        if self.state == "cancelled":
-            return "cancelled", self.env._("This campaign was cancelled.")
-        if self.state == "done" or self.date_end <= now:
-            return "ended", self.env._("This campaign has ended.")
-        if self.line_ids and all(line.max_qty and line.remaining_qty <= 0 for line in self.line_ids):
-            return "soldout", self.env._("Sold out: every product of this campaign is gone.")
-        return "open", False
-
-    def _format_local(self, value):
-        return fields.Datetime.context_timestamp(self, value).strftime("%Y-%m-%d %H:%M")
-
-    def _get_chain_entries(self, full=False, after=0):
-        """The 接龙 list: active entries in join order; names and phones masked unless
-        ``full`` (the campaign's own leader)."""
-        self.ensure_one()
-        orders = self.env["sale.order"].sudo().search(
-            [
-                ("groupbuy_campaign_id", "=", self.id),
-                ("groupbuy_status", "in", ACTIVE_JOIN_STATUSES),
-                ("groupbuy_sequence", ">", after),
-            ],
-            order="groupbuy_sequence, id",
-        )
-        return [order._groupbuy_chain_entry(full=full) for order in orders]
-
-    def _get_chain_text(self, full=False, entries=None):
-        """The classic WeChat 接龙 text, ready to paste into a group."""
-        self.ensure_one()
-        if entries is None:
-            entries = self._get_chain_entries(full=full)
-        lines = ["#接龙", f"{self.name}"]
-        line = self.line_ids[:1]
-        if line:
-            lines.append(
-                self.env._(
-                    "Group price %(price)s, %(progress)s",
-                    price=self.currency_id.format(line.current_price),
-                    progress=self.progress_text,
-                )
-            )
-        lines.append("")
-        for number, entry in enumerate(entries, start=1):
-            items = " ".join(f"{item['product']} ×{item['qty']}" for item in entry["items"])
-            lines.append(f"{number}. {entry['name']} {items}")
-        return "\n".join(lines)
 
     # ------------------------------------------------------------------
     # Lifecycle
@@ -556,143 +393,23 @@ class GroupbuyCampaign(models.Model):
             campaign.message_post(body=reason)
 
     def _cancel_orders(self, status, reason):
-        orders = self.order_ids.filtered(lambda o: o.groupbuy_status in ACTIVE_JOIN_STATUSES)
+        active = self.env["sale.order"]._groupbuy_active_statuses()
+        orders = self.order_ids.filtered(lambda o: o.groupbuy_status in active)
         orders._groupbuy_cancel_and_refund(status, reason)
 
     def _settle_tiers(self):
-        """Price every order at the final tier reached and refund what was overpaid."""
+        """Price every order at the final tier reached and refund what was overpaid;
+        then tell each confirmed order its group price is final
+        (``sale.order._groupbuy_price_final``, a hook for commissions)."""
         for campaign in self:
-            tiered = campaign.line_ids.filtered("tier_ids")
-            if not tiered:
-                continue
-            participants = campaign.participant_count
-            final = {line: line._get_price_for(participants) for line in tiered}
             orders = campaign.order_ids.filtered(lambda o: o.groupbuy_status == "confirmed")
-            for order in orders:
-                order._groupbuy_apply_final_prices(final)
-
-    # ------------------------------------------------------------------
-    # Joining
-    # ------------------------------------------------------------------
-    def join(self, partner_id, lines, answers=None):
-        """Join the campaign for a customer.
-
-        :param int partner_id: the customer (``res.partner`` id)
-        :param list lines: ``[{"product_id": int, "qty": number}, ...]``
-        :param dict answers: answers to the campaign's questions, by question name
-        :return: the id of the new ``sale.order``
-        :raise UserError: with a sentence the customer understands, for every refusal
-        """
-        self.ensure_one()
-        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else None
-        if not partner:
-            raise UserError(self.env._("Tell us who is joining: the customer is unknown."))
-        self._check_joinable()
-        self._check_segment(partner)
-        quantities = self._parse_join_lines(lines)
-        answers = self._check_answers(answers)
-
-        participants = self.env["groupbuy.campaign.line"]._groupbuy_reserve(partner, quantities)
-        sequence = self._next_join_seq()
-        order = self.env["sale.order"].create(
-            self._prepare_join_order_vals(partner, quantities, participants, sequence, answers)
-        )
-        # the customer follows their entry: it is how Odoo's portal lets them see it
-        order.message_subscribe(partner_ids=partner.ids)
-        if self.state == "open" and participants >= self.min_participants:
-            if self._lock_for_success():
-                self._action_succeed()
-            else:
-                order._groupbuy_confirm()
-        elif self.state == "succeeded":
-            order._groupbuy_confirm()
-        return order.id
-
-    def _check_joinable(self):
-        now = fields.Datetime.now()
-        if self.state not in ("open", "succeeded") or not (self.date_start <= now < self.date_end):
-            if self.state in ("draft", "scheduled") or (self.date_start > now):
-                message = self.env._("Campaign %(name)s has not started yet.", name=self.name)
-            else:
-                message = self.env._("Campaign %(name)s is closed to new participants.", name=self.name)
-            raise UserError(message)
-
-    def _is_partner_in_segment(self, partner):
-        self.ensure_one()
-        if self.mode != "exclusive":
-            return True
-        commercial = partner.commercial_partner_id
-        tags = partner.category_id | commercial.category_id
-        if tags & self.allowed_category_ids:
-            return True
-        members = self.allowed_community_ids.sudo().member_ids
-        return bool((partner | commercial) & members)
-
-    def _check_segment(self, partner):
-        if not self._is_partner_in_segment(partner):
-            raise UserError(
-                self.env._(
-                    "Campaign %(name)s is reserved for members of its communities; "
-                    "ask your group leader to invite you.",
-                    name=self.name,
-                )
-            )
-
-    def _parse_join_lines(self, lines):
-        if not lines or not isinstance(lines, (list, tuple)):
-            raise UserError(self.env._("Choose at least one product to join the campaign."))
-        by_product = {line.product_id.id: line for line in self.line_ids}
-        quantities = {}
-        for item in lines:
-            if not isinstance(item, dict) or "product_id" not in item:
-                raise UserError(self.env._("Each product must be given with its product_id and qty."))
-            line = by_product.get(item.get("product_id"))
-            if not line:
-                raise UserError(
-                    self.env._("This product is not part of campaign %(name)s.", name=self.name)
-                )
-            try:
-                qty = float(item.get("qty", 0))
-            except (TypeError, ValueError):
-                raise UserError(self.env._("The quantity must be a number.")) from None
-            quantities[line] = quantities.get(line, 0.0) + qty
-        for line, qty in quantities.items():
-            line._check_qty(qty)
-        return quantities
-
-    def _check_answers(self, answers):
-        answers = answers or {}
-        if self.answers_required:
-            missing = [
-                prop.get("string") or prop["name"]
-                for prop in (self.answer_definition or [])
-                if answers.get(prop["name"]) in (None, False, "")
-            ]
-            if missing:
-                raise UserError(
-                    self.env._("Please answer: %(questions)s.", questions="、".join(missing))
-                )
-        if not answers:
-            return {}
-        if not isinstance(answers, dict):
-            raise UserError(self.env._("Answers must be given by question."))
-        known = {prop["name"] for prop in (self.answer_definition or [])}
-        unknown = set(answers) - known
-        if unknown:
-            raise UserError(
-                self.env._(
-                    "Campaign %(name)s does not ask: %(questions)s.",
-                    name=self.name,
-                    questions=", ".join(sorted(unknown)),
-                )
-            )
-        return answers
-
-    def _next_join_seq(self):
-        self.ensure_one()
-        if not self.join_sequence_id:
-            self.join_sequence_id = self._create_join_sequences(self)
-        return int(self.join_sequence_id.sudo().next_by_id())
+            tiered = campaign.line_ids.filtered("tier_ids")
+            if tiered:
+                participants = campaign.participant_count
+                final = {line: line._get_price_for(participants) for line in tiered}
+                for order in orders:
+                    order._groupbuy_apply_final_prices(final)
+            orders._groupbuy_price_final()
 
     @api.model
     def _create_join_sequences(self, campaigns):
@@ -723,53 +440,6 @@ class GroupbuyCampaign(models.Model):
         res = super().unlink()
         sequences.sudo().unlink()
         return res
-
-    def _lock_for_success(self):
-        """Take the campaign's row lock before moving it to succeeded.
-
-        Returns False when a concurrent transaction changed the campaign after this one
-        began (it formed the group first); in that case nothing is locked and this
-        transaction goes on, knowing the group is formed.
-        """
-        self.ensure_one()
-        self.flush_recordset()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM groupbuy_campaign WHERE id = %s FOR NO KEY UPDATE",
-                    [self.id],
-                    log_exceptions=False,
-                )
-        except psycopg2.errors.SerializationFailure:
-            return False
-        return True
-
-    def _prepare_join_order_vals(self, partner, quantities, participants, sequence, answers):
-        """Values of the sale order a join creates (a hook for other addons)."""
-        self.ensure_one()
-        source = self.env.context.get("groupbuy_source") or {}
-        vals = {
-            "partner_id": partner.id,
-            "company_id": self.company_id.id,
-            "require_payment": True,
-            "require_signature": False,
-            "prepayment_percent": 1.0,
-            "validity_date": fields.Date.to_date(fields.Datetime.context_timestamp(self, self.date_end)),
-            "groupbuy_source_leader_id": source.get("leader_id") or self.leader_id.id,
-            "groupbuy_source_community_id": source.get("community_id") or self.community_id.id,
-            "groupbuy_campaign_id": self.id,
-            "groupbuy_sequence": sequence,
-            "groupbuy_status": "waiting" if self.state == "open" else "confirmed",
-            "order_line": [
-                fields.Command.create(line._prepare_join_order_line_vals(qty, participants))
-                for line, qty in quantities.items()
-            ],
-        }
-        if self.user_id:
-            vals["user_id"] = self.user_id.id
-        if answers:
-            vals["groupbuy_answers"] = answers
-        return vals
 
     # ------------------------------------------------------------------
     # Duplication and crons

@@ -19,7 +19,13 @@ class SaleOrder(models.Model):
         tracking=True,
     )
     groupbuy_leader_id = fields.Many2one(
-        related="groupbuy_campaign_id.leader_id", string="Group leader", store=True
+        "res.partner",
+        string="Group leader",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The campaign's leader when the customer joined: set once, so that a later "
+        "change of the campaign's leader does not move past orders (or commissions).",
     )
     groupbuy_source_leader_id = fields.Many2one(
         "res.partner",
@@ -90,6 +96,11 @@ class SaleOrder(models.Model):
                 order.groupbuy_refund_payment_ids.filtered(lambda p: p.state != "canceled").mapped("amount")
             )
             order.groupbuy_amount_paid = order.currency_id.round(paid - refunded)
+
+    @api.model
+    def _groupbuy_active_statuses(self):
+        """The group statuses of an entry that holds its place (addons may add some)."""
+        return ("waiting", "confirmed")
 
     def _groupbuy_entry_url(self):
         """The customer's page of this entry (works without login, by its token)."""
@@ -198,11 +209,19 @@ class SaleOrder(models.Model):
         return super()._has_to_be_paid()
 
     def _groupbuy_confirm(self):
-        """The group is formed: the entries become real orders (pickings created)."""
+        """The group is formed (or the entry joined a formed group): the entries become
+        real orders (pickings created). Addons extend it (call super) to act on
+        confirmation."""
         orders = self.filtered(lambda o: o.state in ("draft", "sent"))
         self.groupbuy_status = "confirmed"
         if orders:
             orders.action_confirm()
+
+    def _groupbuy_price_final(self):
+        """Called on a campaign's confirmed orders when their group price is final (at
+        close, after the price tiers were settled, whether or not a tier changed it).
+        A hook: commissions follow the final price from here."""
+        return True
 
     def _groupbuy_update_entry(self, quantities, answers):
         """The customer changes their entry before the deadline.
@@ -317,134 +336,3 @@ class SaleOrder(models.Model):
                 self.env._("Difference to the final group price tier."),
                 price_changes=changes,
             )
-
-    # ------------------------------------------------------------------
-    # Refunds
-    # ------------------------------------------------------------------
-    def _groupbuy_refund(self, amount, reason, price_changes=None):
-        """Give ``amount`` back to the customer.
-
-        Through the payment provider's refund where the provider supports it, else as a
-        credit note (when the order was invoiced) and an outbound payment that records the
-        money sent back.
-        """
-        self.ensure_one()
-        currency = self.currency_id
-        remaining = currency.round(amount)
-        if float_compare(remaining, 0.0, precision_rounding=currency.rounding) <= 0:
-            return
-        for tx in self._groupbuy_refundable_transactions():
-            refundable = tx._groupbuy_refundable_amount()
-            take = min(remaining, refundable)
-            if float_compare(take, 0.0, precision_rounding=currency.rounding) <= 0:
-                continue
-            if tx.provider_id.support_refund == "full_only" and currency.compare_amounts(take, refundable):
-                continue
-            refund_tx = tx.sudo()._send_refund_request(amount_to_refund=take)
-            if refund_tx.state == "done" and not refund_tx.is_post_processed:
-                refund_tx._post_process()
-            remaining = currency.round(remaining - take)
-            if currency.is_zero(remaining):
-                break
-        if not currency.is_zero(remaining):
-            self._groupbuy_refund_by_payment(remaining, reason, price_changes=price_changes)
-        self.invalidate_recordset(["groupbuy_amount_paid"])
-
-    def _groupbuy_refundable_transactions(self):
-        return self.transaction_ids.sudo().filtered(
-            lambda tx: tx.state == "done"
-            and tx.operation != "refund"
-            and tx.provider_id.state != "disabled"
-            and tx.provider_id.support_refund in ("partial", "full_only")
-        )
-
-    def _groupbuy_refund_by_payment(self, amount, reason, price_changes=None):
-        """Record a refund that the provider cannot make: credit note + outbound payment."""
-        self.ensure_one()
-        credit_note = self._groupbuy_create_credit_note(amount, reason, price_changes)
-        journal = self._groupbuy_refund_journal()
-        payment = self.env["account.payment"].sudo().create(
-            self._prepare_groupbuy_refund_payment_vals(amount, reason, journal)
-        )
-        payment.action_post()
-        self.groupbuy_refund_payment_ids = [fields.Command.link(payment.id)]
-        if credit_note:
-            (credit_note.line_ids + payment.move_id.line_ids).filtered(
-                lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled
-            ).reconcile()
-        return payment
-
-    def _groupbuy_refund_journal(self):
-        tx_journal = self.transaction_ids.sudo().payment_id.journal_id[:1]
-        if tx_journal:
-            return tx_journal
-        journal = self.env["account.journal"].sudo().search(
-            [*self.env["account.journal"]._check_company_domain(self.company_id), ("type", "in", ("bank", "cash"))],
-            limit=1,
-        )
-        if not journal:
-            raise UserError(
-                self.env._("Set up a bank or cash journal to record refunds of group campaigns.")
-            )
-        return journal
-
-    def _prepare_groupbuy_refund_payment_vals(self, amount, reason, journal):
-        return {
-            "payment_type": "outbound",
-            "partner_type": "customer",
-            "partner_id": self.partner_invoice_id.commercial_partner_id.id,
-            "amount": amount,
-            "currency_id": self.currency_id.id,
-            "journal_id": journal.id,
-            "company_id": self.company_id.id,
-            "memo": self.env._("Refund %(order)s: %(reason)s", order=self.name, reason=reason),
-        }
-
-    def _groupbuy_create_credit_note(self, amount, reason, price_changes=None):
-        """A credit note for an invoiced order, for the refunded part."""
-        invoices = self.invoice_ids.filtered(
-            lambda m: m.move_type == "out_invoice" and m.state == "posted"
-        )
-        if not invoices:
-            return self.env["account.move"]
-        if price_changes:
-            lines = [
-                fields.Command.create({
-                    "product_id": line.product_id.id,
-                    "name": self.env._("%(product)s: group price tier difference", product=line.name),
-                    "quantity": line.product_uom_qty,
-                    "price_unit": old - new,
-                    "tax_ids": [fields.Command.set(line.tax_id.ids)],
-                })
-                for line, old, new in price_changes
-            ]
-            credit_note = self.env["account.move"].sudo().create({
-                "move_type": "out_refund",
-                "partner_id": invoices[0].partner_id.id,
-                "company_id": self.company_id.id,
-                "currency_id": self.currency_id.id,
-                "invoice_origin": self.name,
-                "ref": reason,
-                "invoice_line_ids": lines,
-            })
-        else:
-            credit_note = invoices.sudo()._reverse_moves(
-                default_values_list=[{"ref": reason} for _inv in invoices]
-            )
-        credit_note.action_post()
-        return credit_note
-
-
-class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
-
-    groupbuy_line_id = fields.Many2one(
-        "groupbuy.campaign.line", string="Campaign line", index="btree_not_null", copy=False, readonly=True
-    )
-
-    def _compute_price_unit(self):
-        # The group price is set by the campaign (and its tiers), not by the pricelist.
-        super(SaleOrderLine, self.filtered(lambda l: not l.groupbuy_line_id))._compute_price_unit()
-
-    def _compute_discount(self):
-        super(SaleOrderLine, self.filtered(lambda l: not l.groupbuy_line_id))._compute_discount()

@@ -5,3 +5,4 @@ from . import test_access
 from . import test_api
 from . import test_tours
 from . import test_website
+from . import test_hooks

@@ -19,6 +19,9 @@ class TestJoin(GroupbuyCommon):
         self.assertAlmostEqual(order.order_line.price_unit, 29.9)
         self.assertAlmostEqual(order.amount_total, 59.8)
         self.assertEqual(order.groupbuy_leader_id, self.leader)
+        # the leader of an order is who led the campaign when the customer joined
+        campaign.leader_id = self.other_leader
+        self.assertEqual(order.groupbuy_leader_id, self.leader)
 
     def test_refusals_have_clear_messages(self):
         campaign = self._open_campaign(

@@ -117,14 +117,46 @@ class TestCampaignPage(GroupbuyHttpCommon):
         self.assertEqual(self.env["res.partner"].search_count([("phone", "=", "13900009999")]), 1)
 
     def test_share_link_records_the_leader_and_community(self):
+        # the share link of another leader (a head leader sharing this campaign in
+        # their own community) records them as the customer's source
+        other_community = self.env["groupbuy.community"].create({"name": "赵团长群", "leader_id": self.other_leader.id})
         self.authenticate("gb_cust", "gb_cust")
-        self.url_open(f"{self.url}?leader={self.leader.id}&community={self.community.id}")
+        share_url = self.campaign._get_share_url_for(self.other_leader, other_community)
+        self.assertNotIn(f"leader={self.other_leader.id}", share_url)
+        self.url_open(share_url.replace(self.campaign.get_base_url(), ""))
         response = self._post(f"{self.url}/join", {f"qty_{self.campaign.line_ids[0].id}": "1", "answer_note": "x"})
         self.assertEqual(response.status_code, 303)
         order = self.campaign.order_ids
         self.assertEqual(order.partner_id, self.customers[0])
+        self.assertEqual(order.groupbuy_source_leader_id, self.other_leader)
+        self.assertEqual(order.groupbuy_source_community_id, other_community)
+        self.assertEqual(order.groupbuy_leader_id, self.leader, "the campaign's leader is kept apart")
+
+    def test_forged_share_link_records_nobody(self):
+        """Editing the leader in a share link (to steal the attribution) proves nothing:
+        the order falls back to the campaign's own leader."""
+        token = self.campaign._get_share_token(self.other_leader)
+        leader_id, community_id, signature = token.split(".")
+        forged = [
+            f"{self.leader.id}.{community_id}.{signature}",  # someone else's id, same signature
+            f"{leader_id}.{self.community.id}.{signature}",  # another community
+            f"{leader_id}.{community_id}.{'0' * len(signature)}",  # a made-up signature
+            f"{leader_id}.{community_id}",  # no signature at all
+        ]
+        thief = self.env["res.partner"].create({"name": "冒充团长", "groupbuy_is_leader": True})
+        forged.append(f"{thief.id}.0.{signature}")
+        self.authenticate("gb_cust", "gb_cust")
+        for ref in forged:
+            self.url_open(f"{self.url}?ref={ref}")
+        self.url_open(f"{self.url}?leader={thief.id}")  # the old, unsigned form
+        response = self._post(f"{self.url}/join", {f"qty_{self.campaign.line_ids[0].id}": "1", "answer_note": "x"})
+        self.assertEqual(response.status_code, 303)
+        order = self.campaign.order_ids
         self.assertEqual(order.groupbuy_source_leader_id, self.leader)
-        self.assertEqual(order.groupbuy_source_community_id, self.community)
+        self.assertEqual(order.groupbuy_source_community_id, self.campaign.community_id)
+        # a share link made for another campaign does not carry over either
+        other = self._open_campaign(name="另一个团")
+        self.assertIsNone(self.campaign._resolve_share_token(other._get_share_token(self.other_leader)))
 
     def test_join_refusals_record_nothing(self):
         self.authenticate("gb_cust", "gb_cust")
@@ -190,7 +222,7 @@ class TestCampaignPage(GroupbuyHttpCommon):
         self.assertFalse(self.campaign.message_ids.filtered(lambda m: "spam" in (m.body or "")))
 
     def test_poster_is_a_png_with_the_campaign(self):
-        response = self.url_open(f"{self.url}/poster.png?leader={self.leader.id}")
+        response = self.url_open(f"{self.url}/poster.png?ref={self.campaign._get_share_token(self.leader)}")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.headers["Content-Type"], "image/png")
         image = Image.open(io.BytesIO(response.content))

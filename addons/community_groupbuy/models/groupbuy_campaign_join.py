@@ -1,0 +1,302 @@
+import psycopg2.errors
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class GroupbuyCampaign(models.Model):
+    """Joining a campaign (参团 / 接龙): checks, the atomic reservation, the order."""
+
+    _inherit = "groupbuy.campaign"
+
+    def join(self, partner_id, lines, answers=None, **kwargs):
+        """Join the campaign for a customer.
+
+        :param int partner_id: the customer (``res.partner`` id)
+        :param list lines: ``[{"product_id": int, "qty": number}, ...]``
+        :param dict answers: answers to the campaign's questions, by question name
+        :param kwargs: options other addons declare in ``_get_join_keywords`` (the core
+            knows ``source_leader_id`` and ``source_community_id``: who brought the
+            customer); every keyword reaches ``_check_join``,
+            ``_prepare_join_order_vals`` and ``_after_join``
+        :return: the id of the new ``sale.order``
+        :raise UserError: with a sentence the customer understands, for every refusal
+        """
+        self.ensure_one()
+        unknown = set(kwargs) - set(self._get_join_keywords())
+        if unknown:
+            raise UserError(self.env._(
+                "Joining does not take these options: %(options)s.", options=", ".join(sorted(unknown))
+            ))
+        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else None
+        if not partner:
+            raise UserError(self.env._("Tell us who is joining: the customer is unknown."))
+        quantities = self._parse_join_lines(lines)
+        answers = self._check_answers(answers)
+        self._check_join(partner, quantities, answers, **kwargs)
+
+        participants = self.env["groupbuy.campaign.line"]._groupbuy_reserve(partner, quantities)
+        sequence = self._next_join_seq()
+        order = self.env["sale.order"].create(
+            self._prepare_join_order_vals(partner, quantities, participants, sequence, answers, **kwargs)
+        )
+        # the customer follows their entry: it is how Odoo's portal lets them see it
+        order.message_subscribe(partner_ids=partner.ids)
+        self._after_join(order, **kwargs)
+        if self.state == "open" and participants >= self.min_participants:
+            if self._lock_for_success():
+                self._action_succeed()
+            else:
+                order._groupbuy_confirm()
+        elif self.state == "succeeded":
+            order._groupbuy_confirm()
+        return order.id
+
+    def _get_join_keywords(self):
+        """The keyword options ``join`` accepts; addons add theirs (call super)."""
+        return {"source_leader_id", "source_community_id"}
+
+    def _check_join(self, partner, quantities, answers, **kwargs):
+        """Every check before anything is reserved (a hook: raise ``UserError``).
+
+        :param quantities: ``{groupbuy.campaign.line: qty}``
+        """
+        self.ensure_one()
+        self._check_joinable()
+        self._check_segment(partner)
+
+    def _after_join(self, order, **kwargs):
+        """Called with the new order of a join, before the group-forming check (a hook)."""
+        return order
+
+    def _check_joinable(self):
+        now = fields.Datetime.now()
+        if self.state not in ("open", "succeeded") or not (self.date_start <= now < self.date_end):
+            if self.state in ("draft", "scheduled") or (self.date_start > now):
+                message = self.env._("Campaign %(name)s has not started yet.", name=self.name)
+            else:
+                message = self.env._("Campaign %(name)s is closed to new participants.", name=self.name)
+            raise UserError(message)
+
+    def _is_partner_in_segment(self, partner):
+        self.ensure_one()
+        if self.mode != "exclusive":
+            return True
+        commercial = partner.commercial_partner_id
+        tags = partner.category_id | commercial.category_id
+        if tags & self.allowed_category_ids:
+            return True
+        members = self.allowed_community_ids.sudo().member_ids
+        return bool((partner | commercial) & members)
+
+    def _check_segment(self, partner):
+        if not self._is_partner_in_segment(partner):
+            raise UserError(
+                self.env._(
+                    "Campaign %(name)s is reserved for members of its communities; "
+                    "ask your group leader to invite you.",
+                    name=self.name,
+                )
+            )
+
+    def _parse_join_lines(self, lines):
+        if not lines or not isinstance(lines, (list, tuple)):
+            raise UserError(self.env._("Choose at least one product to join the campaign."))
+        by_product = {line.product_id.id: line for line in self.line_ids}
+        quantities = {}
+        for item in lines:
+            if not isinstance(item, dict) or "product_id" not in item:
+                raise UserError(self.env._("Each product must be given with its product_id and qty."))
+            line = by_product.get(item.get("product_id"))
+            if not line:
+                raise UserError(
+                    self.env._("This product is not part of campaign %(name)s.", name=self.name)
+                )
+            try:
+                qty = float(item.get("qty", 0))
+            except (TypeError, ValueError):
+                raise UserError(self.env._("The quantity must be a number.")) from None
+            quantities[line] = quantities.get(line, 0.0) + qty
+        for line, qty in quantities.items():
+            line._check_qty(qty)
+        return quantities
+
+    _ANSWER_MAX_LENGTH = 500
+
+    def _check_answers(self, answers):
+        """The answers, checked against the campaign's questions: known questions only,
+        each of its type (a selection among its options), every one given when the
+        campaign requires answers."""
+        answers = answers or {}
+        if not isinstance(answers, dict):
+            raise UserError(self.env._("Answers must be given by question."))
+        questions = {prop["name"]: prop for prop in (self.answer_definition or [])}
+        unknown = set(answers) - set(questions)
+        if unknown:
+            raise UserError(
+                self.env._(
+                    "Campaign %(name)s does not ask: %(questions)s.",
+                    name=self.name,
+                    questions=", ".join(sorted(unknown)),
+                )
+            )
+        checked = {}
+        for name, value in answers.items():
+            if value in (None, "") or (value is False and questions[name].get("type") != "boolean"):
+                continue
+            checked[name] = self._check_answer_value(questions[name], value)
+        if self.answers_required:
+            missing = [
+                prop.get("string") or prop["name"]
+                for prop in (self.answer_definition or [])
+                if prop.get("type") != "boolean" and checked.get(prop["name"]) in (None, False, "")
+            ]
+            if missing:
+                raise UserError(
+                    self.env._("Please answer: %(questions)s.", questions="、".join(missing))
+                )
+        return checked
+
+    def _check_answer_value(self, question, value):
+        """``value`` as the answer to ``question`` (a Properties definition), or a
+        ``UserError`` saying what the question expects."""
+        kind = question.get("type")
+        label = question.get("string") or question["name"]
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise UserError(self.env._("%(question)s takes yes or no.", question=label))
+        elif kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise UserError(self.env._("%(question)s must be a whole number.", question=label))
+        elif kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise UserError(self.env._("%(question)s must be a number.", question=label))
+            value = float(value)
+        elif kind == "selection":
+            if value not in dict(question.get("selection") or []):
+                raise UserError(self.env._("Choose one of the options for %(question)s.", question=label))
+        elif kind in ("char", "text"):
+            if not isinstance(value, str):
+                raise UserError(self.env._("%(question)s must be a text.", question=label))
+            value = value.strip()
+            if len(value) > self._ANSWER_MAX_LENGTH:
+                raise UserError(self.env._(
+                    "The answer to %(question)s is too long (%(max)s characters at most).",
+                    question=label, max=self._ANSWER_MAX_LENGTH,
+                ))
+        elif kind == "date":
+            try:
+                fields.Date.to_date(value)
+            except (TypeError, ValueError):
+                raise UserError(self.env._("%(question)s must be a date.", question=label)) from None
+        return value
+
+    # ------------------------------------------------------------------
+    # The website's join form (model methods: an addon can override them)
+    # ------------------------------------------------------------------
+    def _groupbuy_parse_form_lines(self, post):
+        """``[{"product_id", "qty"}]`` from the join form's ``qty_<line id>`` inputs."""
+        self.ensure_one()
+        lines = []
+        for line in self.line_ids:
+            raw = (post.get(f"qty_{line.id}") or "").strip()
+            if not raw:
+                continue
+            try:
+                qty = float(raw)
+            except ValueError:
+                raise UserError(self.env._("The quantity must be a number.")) from None
+            if qty:
+                lines.append({"product_id": line.product_id.id, "qty": qty})
+        return lines
+
+    def _groupbuy_parse_form_answers(self, post):
+        """Answers from the join form's ``answer_<question>`` inputs, typed as the
+        questions are (``_check_answers`` then checks them as for any caller)."""
+        self.ensure_one()
+        answers = {}
+        for prop in self.answer_definition or []:
+            raw = post.get(f"answer_{prop['name']}")
+            kind = prop.get("type")
+            label = prop.get("string") or prop["name"]
+            if kind == "boolean":
+                answers[prop["name"]] = bool(raw)
+                continue
+            if raw in (None, ""):
+                continue
+            raw = raw.strip()
+            if kind == "integer":
+                try:
+                    raw = int(raw)
+                except ValueError:
+                    raise UserError(self.env._("%(question)s must be a whole number.", question=label)) from None
+            elif kind == "float":
+                try:
+                    raw = float(raw)
+                except ValueError:
+                    raise UserError(self.env._("%(question)s must be a number.", question=label)) from None
+            answers[prop["name"]] = raw
+        return answers
+
+    def _next_join_seq(self):
+        self.ensure_one()
+        if not self.join_sequence_id:
+            self.join_sequence_id = self._create_join_sequences(self)
+        return int(self.join_sequence_id.sudo().next_by_id())
+
+    def _lock_for_success(self):
+        """Take the campaign's row lock before moving it to succeeded.
+
+        Returns False when a concurrent transaction changed the campaign after this one
+        began (it formed the group first); in that case nothing is locked and this
+        transaction goes on, knowing the group is formed.
+        """
+        self.ensure_one()
+        self.flush_recordset()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM groupbuy_campaign WHERE id = %s FOR NO KEY UPDATE",
+                    [self.id],
+                    log_exceptions=False,
+                )
+        except psycopg2.errors.SerializationFailure:
+            return False
+        return True
+
+    def _prepare_join_order_vals(self, partner, quantities, participants, sequence, answers, **kwargs):
+        """Values of the sale order a join creates (a hook for other addons).
+
+        The order keeps who its leader is at this moment (``groupbuy_leader_id``) and who
+        brought the customer: a later change of the campaign does not move them.
+        """
+        self.ensure_one()
+        source_leader = self.env["res.partner"].browse(kwargs.get("source_leader_id") or ()).exists()
+        source_community = self.env["groupbuy.community"].browse(kwargs.get("source_community_id") or ()).exists()
+        if source_community and source_community.leader_id != (source_leader or self.leader_id):
+            source_community = source_community.browse()
+        vals = {
+            "partner_id": partner.id,
+            "company_id": self.company_id.id,
+            "require_payment": True,
+            "require_signature": False,
+            "prepayment_percent": 1.0,
+            "validity_date": fields.Date.to_date(fields.Datetime.context_timestamp(self, self.date_end)),
+            "groupbuy_leader_id": self.leader_id.id,
+            "groupbuy_source_leader_id": source_leader.id or self.leader_id.id,
+            "groupbuy_source_community_id": (
+                source_community.id if source_leader or source_community else self.community_id.id
+            ),
+            "groupbuy_campaign_id": self.id,
+            "groupbuy_sequence": sequence,
+            "groupbuy_status": "waiting" if self.state == "open" else "confirmed",
+            "order_line": [
+                fields.Command.create(line._prepare_join_order_line_vals(qty, participants))
+                for line, qty in quantities.items()
+            ],
+        }
+        if self.user_id:
+            vals["user_id"] = self.user_id.id
+        if answers:
+            vals["groupbuy_answers"] = answers
+        return vals
