@@ -15,6 +15,7 @@
         "views/groupbuy_community_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
         "views/groupbuy_menus.xml",
         "views/product_template_views.xml",
         "views/groupbuy_templates.xml",

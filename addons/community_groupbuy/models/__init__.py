@@ -11,3 +11,5 @@ from . import sale_order
 from . import sale_order_line
 from . import sale_order_refund
 from . import payment_transaction
+from . import res_company
+from . import res_config_settings
