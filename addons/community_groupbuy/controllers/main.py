@@ -155,11 +155,11 @@ class GroupbuyWebsite(http.Controller):
             raise UserError(request.env._("Tell us your name."))
         phone = self._visitor_phone(post)
         if request.session.get("groupbuy_verified_phone") != phone:
-            if not (post.get("code") or "").strip():
+            if not (post.get("sms_code") or "").strip():
                 raise UserError(request.env._(
                     "Prove this phone number is yours: tap “Send code” and enter the code you receive."
                 ))
-            request.env["groupbuy.phone.verification"]._check_code(phone, post.get("code"))
+            request.env["groupbuy.phone.verification"]._check_code(phone, post.get("sms_code"))
             request.session["groupbuy_verified_phone"] = phone
             request.session.pop("groupbuy_proven_partner_id", None)
         Partner = request.env["res.partner"].sudo()
@@ -188,7 +188,7 @@ class GroupbuyWebsite(http.Controller):
         """The join form's "Send code" button: a one-time code to the visitor's phone;
         the page comes back with what they typed, waiting for the code."""
         campaign = self._get_campaign(code)
-        form = {k: v for k, v in post.items() if k not in ("csrf_token", "code")}
+        form = {k: v for k, v in post.items() if k not in ("csrf_token", "sms_code")}
         try:
             phone = self._visitor_phone(post)
             self._send_visitor_code(phone)
@@ -204,7 +204,7 @@ class GroupbuyWebsite(http.Controller):
                 methods=["POST"], sitemap=False)
     def campaign_join(self, code, **post):
         campaign = self._get_campaign(code)
-        form = {k: v for k, v in post.items() if k not in ("csrf_token", "code")}
+        form = {k: v for k, v in post.items() if k not in ("csrf_token", "sms_code")}
         try:
             if request.env.user._is_public():
                 partner = self._visitor_partner(post)
