@@ -32,7 +32,7 @@ class TestDemoStory(HttpCase):
         with file_open("community_groupbuy/static/src/img/groupbuy_logo.png", "rb") as logo:
             self.assertEqual(website.with_context(bin_size=False).logo, base64.b64encode(logo.read()))
         peach = self.env.ref("community_groupbuy.campaign_peach")
-        html = self.url_open(f"/zh_CN{peach.website_url}").text
+        html = self.url_open(f"/zh_CN{peach.website_url}", timeout=60).text
         self.assertIn('property="og:site_name" content="邻里鲜社区团购"', html, "link previews name the platform")
         self.assertNotIn("My Website", html)
         self.assertIn("400-800-1234", html, "the platform's own footer")

@@ -43,6 +43,7 @@ tours.add("groupbuy_visitor_join_pay", {
         {
             content: "The entry waits for payment",
             trigger: ".o_groupbuy_entry a.o_groupbuy_pay",
+            timeout: 30000, // the join's page on a busy test machine
             run: "click",
         },
         {
