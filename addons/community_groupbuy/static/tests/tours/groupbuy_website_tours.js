@@ -64,6 +64,7 @@ tours.add("groupbuy_visitor_join_pay", {
             // only once the payment is done (not while it is processed, nor before)
             content: "The payment is confirmed",
             trigger: "div[name=o_payment_status_alert].alert-success .fa-check",
+            timeout: 30000, // the status page polls until the order page shows the payment
         },
     ],
 });
