@@ -23,8 +23,12 @@ fi
 export ODOO_CONF="$CONF"
 if [ "${GROUPBUY_REUSE_DB:-}" = 1 ] && psql -d "$DB" -tAc "SELECT 1" >/dev/null 2>&1; then
   addons=${GROUPBUY_ADDONS:-$(scripts/create_db.sh --addons)}
-  echo "[test] updating $addons in $DB" >&2
-  scripts/odoo.sh -d "$DB" -i "$addons" -u "$addons" --stop-after-init --log-level=warn >"$LOG" 2>&1 \
+  # -i only for the addons not installed yet: "-i" on an installed addon reloads its
+  # data in init mode, noupdate records and the demo story's joins included
+  installed=$(psql -d "$DB" -tAc "SELECT string_agg(name, ',') FROM ir_module_module WHERE state = 'installed'")
+  to_install=$(tr ',' '\n' <<<"$addons" | grep -vxF -f <(tr ',' '\n' <<<"$installed") | paste -sd, -)
+  echo "[test] updating $addons in $DB${to_install:+ (installing $to_install)}" >&2
+  scripts/odoo.sh -d "$DB" ${to_install:+-i "$to_install"} -u "$addons" --stop-after-init --log-level=warn >"$LOG" 2>&1 \
     || { tail -30 "$LOG" >&2; echo "0 passed, 1 failed"; exit 1; }
 elif ! scripts/create_db.sh "$DB" "$LOG"; then
   echo "[test] installing the addons in $DB failed:" >&2

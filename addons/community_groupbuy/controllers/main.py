@@ -1,5 +1,5 @@
 import logging
-import re
+import time
 
 from werkzeug.exceptions import NotFound
 
@@ -8,8 +8,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
-
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 
 
 class GroupbuyWebsite(http.Controller):
@@ -28,11 +26,11 @@ class GroupbuyWebsite(http.Controller):
         return campaign
 
     def _current_partner(self):
-        """The customer on this page: the logged-in user's, or the one a public visitor
-        identified as when joining from this browser."""
+        """The customer on this page: the logged-in user's, or the contact a visitor
+        proved from this browser (a code sent to their phone)."""
         if not request.env.user._is_public():
             return request.env.user.partner_id
-        partner_id = request.session.get("groupbuy_partner_id")
+        partner_id = request.session.get("groupbuy_proven_partner_id")
         return request.env["res.partner"].sudo().browse(partner_id).exists() if partner_id else None
 
     def _remember_source(self, campaign, ref=None):
@@ -61,20 +59,17 @@ class GroupbuyWebsite(http.Controller):
             limit=1,
         )
 
-    def _prepare_campaign_values(self, campaign, error=None, form=None):
+    def _prepare_campaign_values(self, campaign, error=None, form=None, code_sent_to=None):
         partner = self._current_partner()
+        verified_phone = request.session.get("groupbuy_verified_phone") or False
         status, status_message = campaign._get_public_status()
         entries = campaign._get_chain_entries()
         in_segment = True
         if campaign.mode == "exclusive":
             in_segment = bool(partner) and campaign._is_partner_in_segment(partner)
+        # only a proven customer (logged in, or a phone proven by a code) learns about
+        # their own entry
         existing = self._existing_entry(campaign, partner)
-        # a visitor's own entry is one made from this browser (or their account's):
-        # typing someone's phone number gives no way into their entry
-        own_existing = existing if existing and (
-            not request.env.user._is_public()
-            or existing.id in (request.session.get("groupbuy_order_ids") or [])
-        ) else request.env["sale.order"]
         user_partner = request.env.user.partner_id
         is_own_leader = not request.env.user._is_public() and user_partner.commercial_partner_id == campaign.leader_id
         return {
@@ -83,13 +78,19 @@ class GroupbuyWebsite(http.Controller):
             "status": status,
             "status_message": status_message,
             "in_segment": in_segment,
-            "existing": own_existing,
-            "existing_url": own_existing._groupbuy_entry_url() if own_existing else False,
+            "existing": existing,
+            "existing_url": existing._groupbuy_entry_url() if existing else False,
             "entries": entries,
             "chain_text": campaign._get_chain_text(entries=entries),
             "error": error,
             "form": form or {},
             "is_public": request.env.user._is_public(),
+            "verified_phone": verified_phone,
+            "phone_proven": bool(verified_phone) and verified_phone == (
+                request.env["groupbuy.phone.verification"]._normalize_phone((form or {}).get("phone"))
+                or verified_phone
+            ),
+            "code_sent_to": code_sent_to,
             "is_own_leader": is_own_leader,
             "questions": campaign.answer_definition or [],
             "line_groups": self._group_lines(campaign),
@@ -116,20 +117,60 @@ class GroupbuyWebsite(http.Controller):
             kwargs["source_community_id"] = source.get("community_id") or False
         return kwargs
 
+    # ------------------------------------------------------------------
+    # A visitor's identity: a phone number is not a login
+    # ------------------------------------------------------------------
+    # A visitor who joins without an account proves the phone number they give with a
+    # one-time code sent to it by SMS (``groupbuy.phone.verification``). The proof is
+    # remembered in the session: the same visitor's next joins need no new code. Until
+    # then nothing is looked up by that number (not even whether it joined).
+    _CODE_SENDS_PER_SESSION = 5
+
+    def _visitor_phone(self, post):
+        phone = request.env["groupbuy.phone.verification"]._normalize_phone(post.get("phone"))
+        if not phone:
+            raise UserError(request.env._("Enter a valid phone number, for example 13812345678."))
+        return phone
+
+    def _send_visitor_code(self, phone):
+        """Send a code to ``phone``, at most ``_CODE_SENDS_PER_SESSION`` an hour from one
+        browser (the verification model limits sends per number)."""
+        now = time.time()
+        sends = [t for t in (request.session.get("groupbuy_code_sends") or []) if t > now - 3600]
+        if len(sends) >= self._CODE_SENDS_PER_SESSION:
+            raise UserError(request.env._("Too many codes were asked from this browser: try again in an hour."))
+        request.env["groupbuy.phone.verification"]._send_code(phone)
+        request.session["groupbuy_code_sends"] = [*sends, now]
+
     def _visitor_partner(self, post):
-        """A public visitor gives a name and a phone number: their contact is matched by
-        phone, or created."""
+        """The contact of a visitor who proved their phone number.
+
+        The phone is proven by the code the visitor typed (or earlier in this session).
+        Then the contact of that number is theirs: the one proven before in this
+        session, else an existing customer with that number (never an employee's), else
+        a new contact. A number nobody proved never reaches a contact.
+        """
         name = (post.get("name") or "").strip()
-        phone = (post.get("phone") or "").strip()
         if not name:
             raise UserError(request.env._("Tell us your name."))
-        if not PHONE_RE.match(phone):
-            raise UserError(request.env._("Enter a valid phone number, for example 13812345678."))
-        digits = re.sub(r"[^0-9+]", "", phone)
+        phone = self._visitor_phone(post)
+        if request.session.get("groupbuy_verified_phone") != phone:
+            if not (post.get("sms_code") or "").strip():
+                raise UserError(request.env._(
+                    "Prove this phone number is yours: tap “Send code” and enter the code you receive."
+                ))
+            request.env["groupbuy.phone.verification"]._check_code(phone, post.get("sms_code"))
+            request.session["groupbuy_verified_phone"] = phone
+            request.session.pop("groupbuy_proven_partner_id", None)
         Partner = request.env["res.partner"].sudo()
-        partner = Partner.search(["|", ("phone", "=", digits), ("mobile", "=", digits)], order="id", limit=1)
+        partner = Partner.browse(request.session.get("groupbuy_proven_partner_id") or ()).exists()
         if not partner:
-            partner = Partner.create({"name": name[:64], "phone": digits})
+            partner = Partner.search(
+                ["|", ("phone", "=", phone), ("mobile", "=", phone)], order="id"
+            ).filtered(lambda p: not p.user_ids.filtered(lambda u: not u.share))[:1]
+        if not partner:
+            partner = Partner.create({"name": name[:64], "phone": phone})
+        request.session["groupbuy_proven_partner_id"] = partner.id
         return partner
 
     # ------------------------------------------------------------------
@@ -141,11 +182,29 @@ class GroupbuyWebsite(http.Controller):
         self._remember_source(campaign, ref)
         return request.render("community_groupbuy.campaign_page", self._prepare_campaign_values(campaign))
 
+    @http.route("/groupbuy/<string:code>/send_code", type="http", auth="public", website=True,
+                methods=["POST"], sitemap=False)
+    def campaign_send_code(self, code, **post):
+        """The join form's "Send code" button: a one-time code to the visitor's phone;
+        the page comes back with what they typed, waiting for the code."""
+        campaign = self._get_campaign(code)
+        form = {k: v for k, v in post.items() if k not in ("csrf_token", "sms_code")}
+        try:
+            phone = self._visitor_phone(post)
+            self._send_visitor_code(phone)
+        except UserError as error:
+            values = self._prepare_campaign_values(campaign, error=error.args[0], form=form)
+            return request.render("community_groupbuy.campaign_page", values, status=400)
+        values = self._prepare_campaign_values(
+            campaign, form=form, code_sent_to=request.env["sale.order"]._groupbuy_mask_phone(phone)
+        )
+        return request.render("community_groupbuy.campaign_page", values)
+
     @http.route("/groupbuy/<string:code>/join", type="http", auth="public", website=True,
                 methods=["POST"], sitemap=False)
     def campaign_join(self, code, **post):
         campaign = self._get_campaign(code)
-        form = {k: v for k, v in post.items() if k != "csrf_token"}
+        form = {k: v for k, v in post.items() if k not in ("csrf_token", "sms_code")}
         try:
             if request.env.user._is_public():
                 partner = self._visitor_partner(post)
@@ -165,11 +224,6 @@ class GroupbuyWebsite(http.Controller):
             values = self._prepare_campaign_values(campaign, error=error.args[0], form=form)
             return request.render("community_groupbuy.campaign_page", values, status=400)
         order = request.env["sale.order"].sudo().browse(order_id)
-        if request.env.user._is_public():
-            request.session["groupbuy_partner_id"] = partner.id
-            request.session["groupbuy_order_ids"] = [
-                *(request.session.get("groupbuy_order_ids") or [])[-19:], order.id
-            ]
         return request.redirect(order._groupbuy_entry_url())
 
     @http.route("/groupbuy/<string:code>/chain", type="json", auth="public", website=True)

@@ -16,7 +16,9 @@ from odoo.addons.portal.controllers.portal import CustomerPortal, pager as porta
 class GroupbuyPortal(CustomerPortal):
     """Customers' entries and leaders' campaigns under /my."""
 
-    _items_per_page = 20
+    # our lists only: ``_items_per_page`` would change every portal list of the
+    # database (Odoo merges all CustomerPortal subclasses into one controller)
+    _groupbuy_items_per_page = 20
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -46,9 +48,9 @@ class GroupbuyPortal(CustomerPortal):
         Order = request.env["sale.order"]
         domain = self._groupbuy_entries_domain(request.env.user.partner_id)
         count = Order.search_count(domain)
-        pager = portal_pager(url="/my/groupbuy", total=count, page=page, step=self._items_per_page)
+        pager = portal_pager(url="/my/groupbuy", total=count, page=page, step=self._groupbuy_items_per_page)
         orders = Order.search(domain, order="date_order desc, id desc",
-                              limit=self._items_per_page, offset=pager["offset"])
+                              limit=self._groupbuy_items_per_page, offset=pager["offset"])
         return request.render("community_groupbuy.portal_my_groupbuy_entries", {
             # searched as the user (record rules), shown with their campaigns' names
             "orders": orders.sudo(),
@@ -78,6 +80,8 @@ class GroupbuyPortal(CustomerPortal):
             "campaign": campaign,
             "access_token": access_token,
             "token_param": f"?access_token={access_token}" if access_token else "",
+            "update_url": order_sudo.get_portal_url(suffix="/groupbuy/update"),
+            "cancel_url": order_sudo.get_portal_url(suffix="/groupbuy/cancel"),
             "entry_editable": editable,
             "locked_reason": reason,
             "quantities_editable": editable and order_sudo.groupbuy_status == "waiting",
@@ -93,7 +97,10 @@ class GroupbuyPortal(CustomerPortal):
             "page_name": "groupbuy_entry",
         }
 
-    @http.route("/my/groupbuy/<int:order_id>", type="http", auth="public", website=True)
+    # The entry page lives under the sale portal's order page (``order.get_portal_url(
+    # suffix="/groupbuy")``); /my/groupbuy/<id> is kept for links already shared.
+    @http.route(["/my/orders/<int:order_id>/groupbuy", "/my/groupbuy/<int:order_id>"],
+                type="http", auth="public", website=True)
     def portal_my_groupbuy_entry(self, order_id, access_token=None, message=None, **kw):
         order_sudo = self._groupbuy_entry_or_404(order_id, access_token)
         messages = {"updated": request.env._("Your entry was changed."),
@@ -101,7 +108,8 @@ class GroupbuyPortal(CustomerPortal):
         return request.render("community_groupbuy.portal_my_groupbuy_entry",
                               self._groupbuy_entry_values(order_sudo, access_token, message=messages.get(message)))
 
-    @http.route("/my/groupbuy/<int:order_id>/update", type="http", auth="public", website=True, methods=["POST"])
+    @http.route(["/my/orders/<int:order_id>/groupbuy/update", "/my/groupbuy/<int:order_id>/update"],
+                type="http", auth="public", website=True, methods=["POST"])
     def portal_my_groupbuy_entry_update(self, order_id, access_token=None, **post):
         order_sudo = self._groupbuy_entry_or_404(order_id, access_token)
         campaign = order_sudo.groupbuy_campaign_id
@@ -116,10 +124,10 @@ class GroupbuyPortal(CustomerPortal):
         except (UserError, ValidationError) as error:
             values = self._groupbuy_entry_values(order_sudo, access_token, error=error.args[0])
             return request.render("community_groupbuy.portal_my_groupbuy_entry", values, status=400)
-        token = f"&access_token={access_token}" if access_token else ""
-        return request.redirect(f"/my/groupbuy/{order_sudo.id}?message=updated{token}")
+        return request.redirect(order_sudo._groupbuy_entry_url(query_string="&message=updated"))
 
-    @http.route("/my/groupbuy/<int:order_id>/cancel", type="http", auth="public", website=True, methods=["POST"])
+    @http.route(["/my/orders/<int:order_id>/groupbuy/cancel", "/my/groupbuy/<int:order_id>/cancel"],
+                type="http", auth="public", website=True, methods=["POST"])
     def portal_my_groupbuy_entry_cancel(self, order_id, access_token=None, **post):
         order_sudo = self._groupbuy_entry_or_404(order_id, access_token)
         try:
@@ -127,8 +135,7 @@ class GroupbuyPortal(CustomerPortal):
         except UserError as error:
             values = self._groupbuy_entry_values(order_sudo, access_token, error=error.args[0])
             return request.render("community_groupbuy.portal_my_groupbuy_entry", values, status=400)
-        token = f"&access_token={access_token}" if access_token else ""
-        return request.redirect(f"/my/groupbuy/{order_sudo.id}?message=cancelled{token}")
+        return request.redirect(order_sudo._groupbuy_entry_url(query_string="&message=cancelled"))
 
     # ------------------------------------------------------------------
     # Leaders: my campaigns
@@ -153,8 +160,8 @@ class GroupbuyPortal(CustomerPortal):
         self._leader_partner()
         Campaign = request.env["groupbuy.campaign"]
         count = Campaign.search_count([])
-        pager = portal_pager(url="/my/groupbuy/campaigns", total=count, page=page, step=self._items_per_page)
-        campaigns = Campaign.search([], limit=self._items_per_page, offset=pager["offset"])
+        pager = portal_pager(url="/my/groupbuy/campaigns", total=count, page=page, step=self._groupbuy_items_per_page)
+        campaigns = Campaign.search([], limit=self._groupbuy_items_per_page, offset=pager["offset"])
         return request.render("community_groupbuy.portal_my_groupbuy_campaigns", {
             "campaigns": campaigns.sudo(),
             "pager": pager,

@@ -13,3 +13,5 @@ from . import sale_order_refund
 from . import payment_transaction
 from . import res_company
 from . import res_config_settings
+from . import groupbuy_phone_verification
+from . import ir_http

@@ -151,15 +151,6 @@ class GroupbuyCampaign(models.Model):
         ("share_code_uniq", "unique(share_code)", "The share code of a campaign must be unique."),
     ]
 
-    def init(self):
-        # campaigns made before share codes existed get one each
-        self.env.cr.execute("SELECT id FROM groupbuy_campaign WHERE share_code IS NULL")
-        for (campaign_id,) in self.env.cr.fetchall():
-            self.env.cr.execute(
-                "UPDATE groupbuy_campaign SET share_code = %s WHERE id = %s",
-                [self._new_share_code(), campaign_id],
-            )
-
     def _default_is_published(self):
         return True
 

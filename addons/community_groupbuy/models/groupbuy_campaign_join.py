@@ -1,3 +1,5 @@
+import math
+
 import psycopg2.errors
 
 from odoo import fields, models
@@ -169,12 +171,17 @@ class GroupbuyCampaign(models.Model):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise UserError(self.env._("%(question)s must be a whole number.", question=label))
         elif kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise UserError(self.env._("%(question)s must be a number.", question=label))
             value = float(value)
         elif kind == "selection":
-            if value not in dict(question.get("selection") or []):
+            if not isinstance(value, str) or value not in dict(question.get("selection") or []):
                 raise UserError(self.env._("Choose one of the options for %(question)s.", question=label))
+        elif kind == "tags":
+            allowed = {tag[0] for tag in question.get("tags") or []}
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v in allowed for v in value):
+                raise UserError(self.env._("Choose among the tags offered for %(question)s.", question=label))
+            value = list(value)
         elif kind in ("char", "text"):
             if not isinstance(value, str):
                 raise UserError(self.env._("%(question)s must be a text.", question=label))
@@ -186,9 +193,19 @@ class GroupbuyCampaign(models.Model):
                 ))
         elif kind == "date":
             try:
-                fields.Date.to_date(value)
+                if not isinstance(value, str) or not fields.Date.to_date(value):
+                    raise ValueError(value)
             except (TypeError, ValueError):
                 raise UserError(self.env._("%(question)s must be a date.", question=label)) from None
+        elif kind == "datetime":
+            try:
+                if not isinstance(value, str) or not fields.Datetime.to_datetime(value):
+                    raise ValueError(value)
+            except (TypeError, ValueError):
+                raise UserError(self.env._("%(question)s must be a date and time.", question=label)) from None
+        else:
+            # records (many2one, many2many), separators...: nothing a customer can give
+            raise UserError(self.env._("%(question)s cannot be answered when joining.", question=label))
         return value
 
     # ------------------------------------------------------------------

@@ -22,13 +22,6 @@ class GroupbuyCampaignLineCustomer(models.Model):
     partner_id = fields.Integer(string="Customer", required=True, index=True)
     qty = fields.Float(required=True, default=0.0, digits="Product Unit of Measure")
 
-    def init(self):
-        # databases made when partner_id was a many2one still have its foreign key
-        self.env.cr.execute(
-            "ALTER TABLE groupbuy_campaign_line_customer "
-            "DROP CONSTRAINT IF EXISTS groupbuy_campaign_line_customer_partner_id_fkey"
-        )
-
     _sql_constraints = [
         ("line_partner_uniq", "unique(line_id, partner_id)", "One counter per customer and line."),
     ]

@@ -13,6 +13,29 @@ class GroupbuyCampaign(models.Model):
 
     _inherit = "groupbuy.campaign"
 
+    public_question_names = fields.Char(
+        string="Public answers",
+        help="The questions whose answers everyone sees on the public chain list (接龙), "
+        "by their label, separated by commas: 规格, 成熟度. The leader always sees every "
+        "answer. Empty: answers to choices, yes/no, numbers and dates are public, free-text "
+        "answers (notes, addresses) are for the leader only.",
+    )
+
+    _FREE_TEXT_ANSWER_TYPES = ("char", "text")
+
+    def _groupbuy_public_question_names(self):
+        """The names of the questions whose answers the public chain list shows."""
+        self.ensure_one()
+        questions = self.answer_definition or []
+        listed = {
+            label.strip()
+            for label in (self.public_question_names or "").replace("，", ",").replace("、", ",").split(",")
+            if label.strip()
+        }
+        if listed:
+            return {q["name"] for q in questions if q["name"] in listed or (q.get("string") or "") in listed}
+        return {q["name"] for q in questions if q.get("type") not in self._FREE_TEXT_ANSWER_TYPES}
+
     # ------------------------------------------------------------------
     # Share links: who brought the customer (unforgeable)
     # ------------------------------------------------------------------

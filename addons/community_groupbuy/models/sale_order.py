@@ -102,10 +102,11 @@ class SaleOrder(models.Model):
         """The group statuses of an entry that holds its place (addons may add some)."""
         return ("waiting", "confirmed")
 
-    def _groupbuy_entry_url(self):
-        """The customer's page of this entry (works without login, by its token)."""
+    def _groupbuy_entry_url(self, query_string=None):
+        """The customer's page of this entry, under the sale portal's order page (works
+        without login, by the order's token: ``get_portal_url``)."""
         self.ensure_one()
-        return f"/my/groupbuy/{self.id}?access_token={self._portal_ensure_token()}"
+        return self.get_portal_url(suffix="/groupbuy", query_string=query_string)
 
     # ------------------------------------------------------------------
     # The chain list (接龙)
@@ -127,12 +128,18 @@ class SaleOrder(models.Model):
             return "*" * len(digits)
         return digits[:3] + "****" + digits[-4:]
 
-    def _groupbuy_answer_display(self):
-        """[(question, answer)] in the campaign's order, selection answers by label."""
+    def _groupbuy_answer_display(self, public_only=False):
+        """[(question, answer)] in the campaign's order, selection answers by label;
+        ``public_only``: only the questions the campaign shows publicly
+        (``groupbuy.campaign._groupbuy_public_question_names``)."""
         self.ensure_one()
         result = []
         values = self.groupbuy_answers or {}
-        for prop in self.groupbuy_campaign_id.answer_definition or []:
+        campaign = self.groupbuy_campaign_id
+        public = campaign._groupbuy_public_question_names() if public_only else None
+        for prop in campaign.answer_definition or []:
+            if public is not None and prop["name"] not in public:
+                continue
             value = values.get(prop["name"]) if isinstance(values, dict) else None
             if value in (None, False, ""):
                 continue
@@ -159,7 +166,8 @@ class SaleOrder(models.Model):
                 }
                 for line in self.order_line.filtered("groupbuy_line_id")
             ],
-            "answers": self._groupbuy_answer_display(),
+            # the public list shows only the answers the campaign made public
+            "answers": self._groupbuy_answer_display(public_only=not full),
             "date": fields.Datetime.context_timestamp(self, self.date_order).strftime("%m-%d %H:%M"),
         }
         if full:
@@ -272,15 +280,38 @@ class SaleOrder(models.Model):
         if overpaid > 0:
             self._groupbuy_refund(overpaid, self.env._("The customer reduced their entry."))
         self.message_post(body=self.env._("The customer changed their entry."))
+        self._groupbuy_notify_customer(
+            "community_groupbuy.mail_template_entry_changed", refunded=max(overpaid, 0.0)
+        )
         return True
+
+    def _groupbuy_notify_customer(self, template_xmlid, refunded=0.0):
+        """Email the customer from ``template_xmlid`` (a ``mail.template``) and keep it
+        in the order's chatter, which the customer reads in the portal. ``refunded``:
+        the amount just refunded (the templates say it)."""
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        for order in self:
+            order.with_context(
+                groupbuy_refunded=order.currency_id.format(refunded) if refunded else False,
+            ).message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment",
+            )
 
     def action_groupbuy_withdraw(self):
         """The customer leaves the group before the cancel deadline: the order is
         cancelled and what was paid is refunded at once."""
         self._groupbuy_check_editable()
+        paid = {order: order.groupbuy_amount_paid for order in self}
         self._groupbuy_cancel_and_refund(
             "cancelled", self.env._("The customer withdrew from the group.")
         )
+        for order in self:
+            order._groupbuy_notify_customer(
+                "community_groupbuy.mail_template_entry_cancelled",
+                refunded=order.currency_id.round(paid[order] - order.groupbuy_amount_paid),
+            )
         return True
 
     def _groupbuy_cancel_and_refund(self, status, reason):

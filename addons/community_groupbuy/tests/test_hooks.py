@@ -61,6 +61,39 @@ class TestJoinHooks(GroupbuyCommon):
         order = self._join(campaign, self.customers[0], answers={"size": "3jin", "boxes": 2, "note": " 放门卫 "})
         self.assertEqual(order.groupbuy_answers, {"size": "3jin", "boxes": 2, "note": "放门卫"})
 
+    def test_every_answer_type_is_checked_as_the_api_receives_it(self):
+        campaign = self._open_campaign(answer_definition=[
+            {"name": "size", "string": "规格", "type": "selection",
+             "selection": [["5jin", "5斤装"], ["3jin", "3斤装"]]},
+            {"name": "weight", "string": "重量", "type": "float"},
+            {"name": "day", "string": "取货日", "type": "date"},
+            {"name": "slot", "string": "取货时间", "type": "datetime"},
+            {"name": "extras", "string": "加购", "type": "tags", "tags": [["ice", "冰袋", 1], ["box", "礼盒", 2]]},
+            {"name": "address", "string": "地址", "type": "many2one", "comodel": "res.partner"},
+        ])
+        cases = [
+            ({"size": ["5jin"]}, "Choose one of the options for 规格"),  # not a text: no TypeError
+            ({"size": 5}, "Choose one of the options for 规格"),
+            ({"weight": float("nan")}, "重量 must be a number"),
+            ({"weight": "1.5"}, "重量 must be a number"),
+            ({"day": "下周二"}, "取货日 must be a date"),
+            ({"day": 20261201}, "取货日 must be a date"),
+            ({"slot": "明天上午"}, "取货时间 must be a date and time"),
+            ({"extras": ["ice", "gold"]}, "Choose among the tags offered for 加购"),
+            ({"extras": "ice"}, "Choose among the tags offered for 加购"),
+            ({"address": self.customers[1].id}, "地址 cannot be answered when joining"),
+        ]
+        for answers, message in cases:
+            with self.subTest(answers=answers), self.assertRaisesRegex(UserError, message):
+                self._join(campaign, self.customers[0], answers=answers)
+        self.assertFalse(campaign.order_ids, "a refused answer records nothing")
+        self.assertEqual(campaign.line_ids.sold_qty, 0)
+        order = self._join(campaign, self.customers[0], answers={
+            "size": "5jin", "weight": 2, "day": "2026-12-08", "slot": "2026-12-08 09:30:00", "extras": ["ice"],
+        })
+        self.assertEqual(order.groupbuy_answers["size"], "5jin")
+        self.assertEqual(order.groupbuy_answers["weight"], 2.0)
+
     def test_price_final_hook_sees_every_confirmed_order_at_close(self):
         campaign = self._open_campaign(min_participants=2)
         orders = self._join(campaign, self.customers[0]) | self._join(campaign, self.customers[1])

@@ -2,7 +2,8 @@ import { registry } from "@web/core/registry";
 
 const tours = registry.category("web_tour.tours");
 
-// A visitor opens a shared campaign link, joins with name and phone, and pays.
+// A visitor opens a shared campaign link, proves their phone with the code sent by
+// SMS, joins and pays.
 tours.add("groupbuy_visitor_join_pay", {
     steps: () => [
         {
@@ -18,6 +19,23 @@ tours.add("groupbuy_visitor_join_pay", {
         { trigger: "#gb_name", run: "edit 游客小王" },
         { trigger: "#gb_phone", run: "edit 13900009999" },
         {
+            content: "Ask for a code",
+            trigger: ".o_groupbuy_send_code",
+            run: "click",
+        },
+        {
+            content: "The code is on its way; what was typed is kept",
+            trigger: ".o_groupbuy_code_sent:contains(139****9999)",
+        },
+        {
+            trigger: ".o_groupbuy_join_form input.o_groupbuy_qty[value='2']",
+        },
+        {
+            content: "Type the code from the text message",
+            trigger: "#gb_code",
+            run: "edit 246810",
+        },
+        {
             content: "Join",
             trigger: ".o_groupbuy_join_button",
             run: "click",
@@ -25,6 +43,7 @@ tours.add("groupbuy_visitor_join_pay", {
         {
             content: "The entry waits for payment",
             trigger: ".o_groupbuy_entry a.o_groupbuy_pay",
+            timeout: 30000, // the join's page on a busy test machine
             run: "click",
         },
         {
@@ -42,8 +61,10 @@ tours.add("groupbuy_visitor_join_pay", {
             run: "click",
         },
         {
+            // only once the payment is done (not while it is processed, nor before)
             content: "The payment is confirmed",
-            trigger: ".o_portal_sidebar, .o_payment_status_alert, #wrap:contains(付款), #wrap:contains(payment)",
+            trigger: "div[name=o_payment_status_alert].alert-success .fa-check",
+            timeout: 30000, // the status page polls until the order page shows the payment
         },
     ],
 });
@@ -75,11 +96,12 @@ tours.add("groupbuy_customer_change_cancel", {
             run: "click",
         },
         {
+            // the "changed" message is on the page before the cancel: wait for this one
             content: "Cancelled and refunded",
-            trigger: ".o_groupbuy_message:not(:has(.o_groupbuy_save))",
+            trigger: ".o_groupbuy_message:contains(cancelled)",
         },
         {
-            trigger: ".o_groupbuy_entry:not(:has(.o_groupbuy_cancel))",
+            trigger: ".o_groupbuy_entry:not(:has(.o_groupbuy_cancel)):not(:has(.o_groupbuy_save))",
         },
     ],
 });
@@ -131,6 +153,22 @@ tours.add("groupbuy_exclusive_outsider", {
         {
             content: "and offers nothing to pay",
             trigger: ".o_groupbuy_campaign:not(:has(.o_groupbuy_join_button)):not(:has(.o_groupbuy_qty))",
+        },
+    ],
+});
+
+// The countdown speaks the page's language (Chinese on Chinese pages), ticking by the second.
+tours.add("groupbuy_countdown_zh", {
+    steps: () => [
+        {
+            content: "The script wrote the countdown in Chinese",
+            trigger: ".o_groupbuy_countdown:contains(距结束 )",
+            run() {
+                const text = document.querySelector(".o_groupbuy_countdown").textContent;
+                if (!/^距结束 (\d+天 )?\d\d:\d\d:\d\d$/.test(text)) {
+                    throw new Error(`countdown not in Chinese: ${text}`);
+                }
+            },
         },
     ],
 });
