@@ -1,3 +1,5 @@
+import uuid
+
 import psycopg2.errors
 
 from odoo import fields, models
@@ -300,6 +302,8 @@ class GroupbuyCampaign(models.Model):
             ),
             "groupbuy_campaign_id": self.id,
             "groupbuy_sequence": sequence,
+            # the entry's link carries it (portal.mixin): made now rather than written after
+            "access_token": str(uuid.uuid4()),
             # joins after the group formed are confirmed by the cron a moment later
             # (``sale.order._groupbuy_confirm_soon``): they wait until then
             "groupbuy_status": "waiting",
