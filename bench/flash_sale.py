@@ -396,7 +396,7 @@ def main():
         join_results, join_elapsed = joins(base, code, line_id, cookies, tokens)
         accepted = [r[2] for r in join_results if r[0] == 303 and r[2]]
         with psycopg2.connect(dbname=DB) as cnx, cnx.cursor() as cr:
-            cr.execute("SELECT sold_qty FROM groupbuy_campaign_line WHERE id = %s", [line_id])
+            cr.execute("SELECT COALESCE(sold_qty, 0) FROM groupbuy_campaign_line WHERE id = %s", [line_id])
             sold_counter = float(cr.fetchone()[0])
             cr.execute("""SELECT so.id, sol.product_uom_qty FROM sale_order so
                           JOIN sale_order_line sol ON sol.order_id = so.id
