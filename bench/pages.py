@@ -103,7 +103,7 @@ def start_server(port, workers):
     log = open(log_path, "w")  # noqa: SIM115
     proc = subprocess.Popen([
         os.path.join(ROOT, "scripts", "odoo.sh"), "-d", flash_sale.DB, f"--db-filter=^{flash_sale.DB}$",
-        f"--http-port={port}", f"--gevent-port={port + 9}", f"--workers={workers}", "--max-cron-threads=0",
+        f"--http-port={port}", f"--gevent-port={port + 4}", f"--workers={workers}", "--max-cron-threads=0",
         "--limit-time-real=120", "--limit-request=100000", "--log-level=info",
         "--log-handler=werkzeug:INFO", "--log-handler=odoo:WARNING",
     ], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

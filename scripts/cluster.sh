@@ -32,9 +32,15 @@ sed -e "s#@RUN@#$RUN#g" -e "s#@PORT@#$PORT#g" \
 pids=()
 stop() { trap - INT TERM EXIT; for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait || true; }
 trap stop INT TERM EXIT
+# CLUSTER_WORKERS=0: threaded nodes (bounded threads, a listen backlog of 128 each);
+# with workers, Odoo listens with a backlog of 8 per worker: a burst larger than that
+# needs a proxy that queues (HAProxy `maxconn` per server; nginx's `queue` is not in
+# Debian's nginx), or its connections are reset.
+shape=(--workers="$WORKERS")
+[ "$WORKERS" = 0 ] && shape=(--workers=0 --db_maxconn=64)
 for node in 1 2; do
   ODOO_CONF="$ROOT/cluster/odoo-node.conf" "$ROOT/scripts/odoo.sh" -d "$DB" --db-filter="^$DB\$" \
-    --data-dir="$DATA_DIR" --workers="$WORKERS" --max-cron-threads="$CRON" \
+    --data-dir="$DATA_DIR" "${shape[@]}" --max-cron-threads="$CRON" \
     --http-interface=127.0.0.1 --http-port=$((PORT + node)) --gevent-port=$((PORT + 2 + node)) \
     >"$RUN/node$node.log" 2>&1 &
   pids+=($!)
@@ -42,7 +48,7 @@ done
 "$NGINX" -c "$RUN/nginx.conf" -p "$RUN" -g "daemon off;" &
 pids+=($!)
 cat <<MSG >&2
-[cluster] nginx on http://127.0.0.1:$PORT -> Odoo nodes :$((PORT + 1)) and :$((PORT + 2)) ($WORKERS workers each)
+[cluster] nginx on http://127.0.0.1:$PORT -> Odoo nodes :$((PORT + 1)) and :$((PORT + 2)) (workers each: $WORKERS, 0 = threaded)
 [cluster] database $DB, shared data_dir $DATA_DIR; logs in $RUN. Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"
