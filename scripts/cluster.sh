@@ -36,8 +36,15 @@ trap stop INT TERM EXIT
 # with workers, Odoo listens with a backlog of 8 per worker: a burst larger than that
 # needs a proxy that queues (HAProxy `maxconn` per server; nginx's `queue` is not in
 # Debian's nginx), or its connections are reset.
+# PostgreSQL must have room for every node's connections (max_connections, 100 by
+# default, shared with everything else on the server): a threaded node holds at most
+# CLUSTER_HTTP_THREADS (8) request connections + db_maxconn/4 (6) reservation ones + cron
+# and bus; a worker, its request's and a reservation's.
 shape=(--workers="$WORKERS")
-[ "$WORKERS" = 0 ] && shape=(--workers=0 --db_maxconn=64)
+if [ "$WORKERS" = 0 ]; then
+  shape=(--workers=0 --db_maxconn=24)
+  export ODOO_MAX_HTTP_THREADS=${CLUSTER_HTTP_THREADS:-8}
+fi
 for node in 1 2; do
   ODOO_CONF="$ROOT/cluster/odoo-node.conf" "$ROOT/scripts/odoo.sh" -d "$DB" --db-filter="^$DB\$" \
     --data-dir="$DATA_DIR" "${shape[@]}" --max-cron-threads="$CRON" \

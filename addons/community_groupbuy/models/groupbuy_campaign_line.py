@@ -4,6 +4,7 @@ import os
 import threading
 import time
 
+import psycopg2
 from psycopg2.pool import PoolError
 
 from odoo import api, fields, models
@@ -244,7 +245,8 @@ class GroupbuyCampaignLine(models.Model):
                 try:
                     cr = self.env.registry.cursor()
                     break
-                except PoolError:
+                except (PoolError, psycopg2.OperationalError):
+                    # the process's pool, or PostgreSQL itself (max_connections), is full
                     if time.monotonic() + pause > deadline:
                         raise self._groupbuy_busy_error() from None
                     time.sleep(pause)
