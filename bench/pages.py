@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlparse
 
 import requests
 
@@ -131,10 +132,13 @@ def main():
     proc, base, log_path = start_server(args.port, args.workers)
     try:
         leader = flash_sale.login(base, "leader", "leader").cookies.get("session_id")
+        # a visitor is sent to the page in their language (/en/...): measure that page
+        public = {size: urlparse(requests.get(f"{base}/groupbuy/{campaigns[size]['code']}", timeout=120).url).path
+                  for size in SIZES}
         pages = {
             "leader's campaign page": lambda size: (
                 "GET", f"/my/groupbuy/campaigns/{campaigns[size]['id']}", leader, None),
-            "public campaign page": lambda size: ("GET", f"/groupbuy/{campaigns[size]['code']}", None, None),
+            "public campaign page": lambda size: ("GET", public[size], None, None),
             "chain JSON (poll)": lambda size: (
                 "POST", f"/groupbuy/{campaigns[size]['code']}/chain", None,
                 {"jsonrpc": "2.0", "params": {"after": campaigns[size]["entries"] - 1}}),
