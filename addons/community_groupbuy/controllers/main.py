@@ -7,6 +7,8 @@ from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
 _logger = logging.getLogger(__name__)
 
 
@@ -59,11 +61,28 @@ class GroupbuyWebsite(http.Controller):
             limit=1,
         )
 
-    def _prepare_campaign_values(self, campaign, error=None, form=None, code_sent_to=None):
+    def _chain_page(self, campaign, page, url, full=False):
+        """One page of the chain list (a constant number of queries at any size)."""
+        step = campaign._CHAIN_PAGE_SIZE
+        count = campaign._get_chain_count()
+        pager = portal_pager(url=url, total=count, page=page, step=step)
+        entries = campaign._get_chain_entries(full=full, limit=step, offset=pager["offset"])
+        return {
+            "entries": entries,
+            "chain_count": count,
+            "chain_offset": pager["offset"],
+            # new entries polled are appended only to the list's last page
+            "chain_last_page": pager["offset"] + step >= count,
+            "chain_pager": pager if count > step else False,
+            "chain_text_url": f"/groupbuy/{campaign.share_code}/chain.txt",
+        }
+
+    def _prepare_campaign_values(self, campaign, error=None, form=None, code_sent_to=None, page=1):
         partner = self._current_partner()
         verified_phone = request.session.get("groupbuy_verified_phone") or False
         status, status_message = campaign._get_public_status()
-        entries = campaign._get_chain_entries()
+        chain = self._chain_page(campaign, page, campaign.website_url)
+        entries = chain["entries"]
         in_segment = True
         if campaign.mode == "exclusive":
             in_segment = bool(partner) and campaign._is_partner_in_segment(partner)
@@ -80,8 +99,7 @@ class GroupbuyWebsite(http.Controller):
             "in_segment": in_segment,
             "existing": existing,
             "existing_url": existing._groupbuy_entry_url() if existing else False,
-            "entries": entries,
-            "chain_text": campaign._get_chain_text(entries=entries),
+            **chain,
             "error": error,
             "form": form or {},
             "is_public": request.env.user._is_public(),
@@ -95,8 +113,9 @@ class GroupbuyWebsite(http.Controller):
             "questions": campaign.answer_definition or [],
             "line_groups": self._group_lines(campaign),
             # everyone who sees the page reads the questions and answers; logged-in
-            # customers may ask (portal chatter, by the campaign's token)
-            "comment_token": campaign._portal_ensure_token(),
+            # customers may ask (portal chatter, by the campaign's token, made with the
+            # campaign: the page only reads)
+            "comment_token": campaign.access_token or campaign._portal_ensure_token(),
         }
 
     def _group_lines(self, campaign):
@@ -176,11 +195,14 @@ class GroupbuyWebsite(http.Controller):
     # ------------------------------------------------------------------
     # Routes
     # ------------------------------------------------------------------
-    @http.route("/groupbuy/<string:code>", type="http", auth="public", website=True, sitemap=False)
-    def campaign_page(self, code, ref=None, **kw):
+    # The public GET routes only read: ``readonly=True`` lets Odoo serve them from a read
+    # replica when one is configured (``db_replica_host``), and never writes.
+    @http.route(["/groupbuy/<string:code>", "/groupbuy/<string:code>/page/<int:page>"],
+                type="http", auth="public", website=True, sitemap=False, readonly=True)
+    def campaign_page(self, code, ref=None, page=1, **kw):
         campaign = self._get_campaign(code)
         self._remember_source(campaign, ref)
-        return request.render("community_groupbuy.campaign_page", self._prepare_campaign_values(campaign))
+        return request.render("community_groupbuy.campaign_page", self._prepare_campaign_values(campaign, page=page))
 
     @http.route("/groupbuy/<string:code>/send_code", type="http", auth="public", website=True,
                 methods=["POST"], sitemap=False)
@@ -226,25 +248,40 @@ class GroupbuyWebsite(http.Controller):
         order = request.env["sale.order"].sudo().browse(order_id)
         return request.redirect(order._groupbuy_entry_url())
 
-    @http.route("/groupbuy/<string:code>/chain", type="json", auth="public", website=True)
+    @http.route("/groupbuy/<string:code>/chain", type="json", auth="public", website=True, readonly=True)
     def campaign_chain(self, code, after=0):
+        """What every open page polls: only the entries after ``after`` (at most
+        ``_CHAIN_POLL_MAX``, ``more`` says if others follow), the count and progress."""
         campaign = self._get_campaign(code)
         try:
             after = int(after or 0)
         except (TypeError, ValueError):
             after = 0
-        new_entries = campaign._get_chain_entries(after=after)
+        limit = campaign._CHAIN_POLL_MAX
+        # a page showing older entries polls with after=-1: the count, not the entries
+        new_entries = campaign._get_chain_entries(after=after, limit=limit + 1) if after >= 0 else []
         return {
-            "entries": new_entries,
+            "entries": new_entries[:limit],
+            "more": len(new_entries) > limit,
+            "chain_count": campaign._get_chain_count(),
             "participant_count": campaign.participant_count,
             "remaining_participants": campaign.remaining_participants,
             "progress": campaign.progress,
             "progress_text": campaign.progress_text,
-            # every open page polls this: the whole 接龙 text only when someone joined
-            "chain_text": campaign._get_chain_text() if new_entries else None,
         }
 
-    @http.route("/groupbuy/<string:code>/poster.png", type="http", auth="public", website=True, sitemap=False)
+    @http.route("/groupbuy/<string:code>/chain.txt", type="http", auth="public", website=True,
+                sitemap=False, readonly=True)
+    def campaign_chain_text(self, code, **kw):
+        """The whole 接龙 text (masked), fetched when someone copies it."""
+        campaign = self._get_campaign(code)
+        return request.make_response(campaign._get_chain_text(), headers=[
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+        ])
+
+    @http.route("/groupbuy/<string:code>/poster.png", type="http", auth="public", website=True, sitemap=False,
+                readonly=True)
     def campaign_poster(self, code, ref=None, **kw):
         campaign = self._get_campaign(code)
         leader_rec, community_rec = campaign.leader_id, campaign.community_id

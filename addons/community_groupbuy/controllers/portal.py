@@ -168,15 +168,23 @@ class GroupbuyPortal(CustomerPortal):
             "page_name": "groupbuy_campaigns",
         })
 
-    def _leader_campaign_values(self, campaign_sudo, error=None):
+    def _leader_campaign_values(self, campaign_sudo, error=None, page=1):
         leader = request.env.user.partner_id.commercial_partner_id
         communities = request.env["groupbuy.community"].sudo().search([("leader_id", "=", leader.id)])
-        entries = campaign_sudo._get_chain_entries(full=True)
+        # one page of the chain list (constant queries at any size); the whole list is
+        # the Excel export
+        step = campaign_sudo._CHAIN_PAGE_SIZE
+        count = campaign_sudo._get_chain_count()
+        pager = portal_pager(url=f"/my/groupbuy/campaigns/{campaign_sudo.id}", total=count, page=page, step=step)
+        entries = campaign_sudo._get_chain_entries(full=True, limit=step, offset=pager["offset"])
         return {
             "campaign": campaign_sudo,
             "entries": entries,
-            # the text is pasted into the group chat: masked, like the public page
-            "chain_text": campaign_sudo._get_chain_text(),
+            "chain_count": count,
+            "pager": pager if count > step else False,
+            # the text is pasted into the group chat: masked, like the public page,
+            # fetched when the leader copies it
+            "chain_text_url": f"/groupbuy/{campaign_sudo.share_code}/chain.txt",
             "share_url": campaign_sudo._get_share_url_for(leader, campaign_sudo.community_id),
             "poster_url": f"/groupbuy/{campaign_sudo.share_code}/poster.png?ref="
             + campaign_sudo._get_share_token(leader, campaign_sudo.community_id),
@@ -185,11 +193,12 @@ class GroupbuyPortal(CustomerPortal):
             "page_name": "groupbuy_campaign",
         }
 
-    @http.route("/my/groupbuy/campaigns/<int:campaign_id>", type="http", auth="user", website=True)
-    def portal_my_groupbuy_campaign(self, campaign_id, **kw):
+    @http.route(["/my/groupbuy/campaigns/<int:campaign_id>", "/my/groupbuy/campaigns/<int:campaign_id>/page/<int:page>"],
+                type="http", auth="user", website=True, readonly=True)
+    def portal_my_groupbuy_campaign(self, campaign_id, page=1, **kw):
         campaign_sudo = self._leader_campaign_or_404(campaign_id)
         return request.render("community_groupbuy.portal_my_groupbuy_campaign",
-                              self._leader_campaign_values(campaign_sudo))
+                              self._leader_campaign_values(campaign_sudo, page=page))
 
     @http.route("/my/groupbuy/campaigns/<int:campaign_id>/export.xlsx", type="http", auth="user", website=True)
     def portal_my_groupbuy_campaign_export(self, campaign_id, **kw):

@@ -1,10 +1,54 @@
+import contextlib
 import logging
+import os
+import threading
+import time
+
+import psycopg2
+from psycopg2.pool import PoolError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare
+from odoo.tools import config, float_compare
 
 _logger = logging.getLogger(__name__)
+
+# ----------------------------------------------------------------------
+# Connections for reservations: bounded, and waited for
+# ----------------------------------------------------------------------
+# A join reserves in a short transaction of its own, on a second connection taken from
+# the process's pool (``db_maxconn``), next to its request's.  Under a burst against the
+# threaded server, unbounded reservations (and their releases) could take the pool's
+# last connections and make other requests fail with "The Connection Pool Is Full".  So
+# at most ``RESERVE_CONNECTIONS`` reservations of a process hold a connection at once
+# (a quarter of ``db_maxconn``, or ``GROUPBUY_RESERVE_CONNECTIONS``); the others wait
+# for a slot, and if the pool itself is full they wait for a connection, up to
+# ``RESERVE_WAIT`` seconds in all; only then the customer is told to try again.  A
+# reservation holds its connection for a few milliseconds, so a wait is short.
+RESERVE_WAIT = 10.0
+_reserve_slots = None
+_reserve_slots_lock = threading.Lock()
+
+
+def reserve_connections():
+    """How many reservation connections one process holds at most."""
+    configured = os.environ.get("GROUPBUY_RESERVE_CONNECTIONS")
+    if configured and configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, int(config["db_maxconn"]) // 4)
+
+
+def _get_reserve_slots():
+    global _reserve_slots  # noqa: PLW0603 - one semaphore per process, made on first use
+    if _reserve_slots is None:
+        with _reserve_slots_lock:
+            if _reserve_slots is None:
+                _reserve_slots = threading.BoundedSemaphore(reserve_connections())
+    return _reserve_slots
+
+
+class ReservationBusy(UserError):
+    """No reservation connection could be had in time: the customer may try again."""
 
 
 class GroupbuyCampaignLine(models.Model):
@@ -162,7 +206,7 @@ class GroupbuyCampaignLine(models.Model):
         # While the module installs (demo data) or under a test's shared cursor, nothing
         # is committed for another transaction to see: reserve in the current one.
         if registry.ready and not registry.in_test_mode():
-            with registry.cursor() as cr:
+            with self._groupbuy_reservation_cursor() as cr:
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 cr.execute(
                     "SELECT count(*) FROM groupbuy_campaign_line WHERE id IN %s",
@@ -184,6 +228,40 @@ class GroupbuyCampaignLine(models.Model):
             participants = self.env.cr.fetchone()[0]
         self.browse(i[0] for i in items).invalidate_recordset(["sold_qty"])
         return participants
+
+    @contextlib.contextmanager
+    def _groupbuy_reservation_cursor(self, wait=None):
+        """A cursor of its own for a reservation: one of the process's bounded slots,
+        then a connection of the pool, each waited for up to ``wait`` seconds in all.
+        Raises ``ReservationBusy`` (a ``UserError``: "try again") if none comes."""
+        wait = RESERVE_WAIT if wait is None else wait
+        deadline = time.monotonic() + wait
+        slots = _get_reserve_slots()
+        if not slots.acquire(timeout=wait):
+            raise self._groupbuy_busy_error()
+        try:
+            pause = 0.005
+            while True:
+                try:
+                    cr = self.env.registry.cursor()
+                    break
+                except (PoolError, psycopg2.OperationalError):
+                    # the process's pool, or PostgreSQL itself (max_connections), is full
+                    if time.monotonic() + pause > deadline:
+                        raise self._groupbuy_busy_error() from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.2)
+            with cr:
+                yield cr
+        finally:
+            slots.release()
+
+    def _groupbuy_busy_error(self):
+        _logger.info("Group campaign reservation: no database connection in time, join refused")
+        return ReservationBusy(self.env._(
+            "So many people are joining right now that we could not take your order: "
+            "nothing was reserved, please try again in a moment."
+        ))
 
     def _groupbuy_apply_reservation(self, cr, partner, items, limits):
         for line_id, qty in items:
@@ -212,7 +290,6 @@ class GroupbuyCampaignLine(models.Model):
 
     def _groupbuy_release_on_rollback(self, partner, items):
         """Give the committed reservation back if the current transaction rolls back."""
-        registry = self.env.registry
         state = {"released": False}
 
         def release():
@@ -220,7 +297,7 @@ class GroupbuyCampaignLine(models.Model):
                 return
             state["released"] = True
             try:
-                with registry.cursor() as cr:
+                with self._groupbuy_reservation_cursor(wait=6 * RESERVE_WAIT) as cr:
                     for line_id, qty in items:
                         cr.execute(self._RELEASE_SQL, {"line": line_id, "partner": partner.id, "qty": qty})
             except Exception:

@@ -1,6 +1,7 @@
+import uuid
 from urllib.parse import urlencode
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import consteq
 from odoo.tools.misc import hmac as hmac_tool
 
@@ -35,6 +36,14 @@ class GroupbuyCampaign(models.Model):
         if listed:
             return {q["name"] for q in questions if q["name"] in listed or (q.get("string") or "") in listed}
         return {q["name"] for q in questions if q.get("type") not in self._FREE_TEXT_ANSWER_TYPES}
+
+    # The public page only reads (``readonly=True`` routes, served by a read replica if
+    # there is one): the portal token its chatter needs is made with the campaign.
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("access_token", str(uuid.uuid4()))
+        return super().create(vals_list)
 
     # ------------------------------------------------------------------
     # Share links: who brought the customer (unforgeable)
@@ -146,18 +155,36 @@ class GroupbuyCampaign(models.Model):
     def _format_local(self, value):
         return fields.Datetime.context_timestamp(self, value).strftime("%Y-%m-%d %H:%M")
 
-    def _get_chain_entries(self, full=False, after=0):
+    # The chain list at any size: pages and polls read a page of entries (a constant
+    # number of queries whatever the campaign's size); only the 接龙 text, fetched when
+    # someone copies it, reads them all.
+    _CHAIN_PAGE_SIZE = 50
+    _CHAIN_POLL_MAX = 100
+
+    def _chain_domain(self, after=0):
+        self.ensure_one()
+        return [
+            ("groupbuy_campaign_id", "=", self.id),
+            ("groupbuy_status", "in", self.env["sale.order"]._groupbuy_active_statuses()),
+            ("groupbuy_sequence", ">", after),
+        ]
+
+    def _get_chain_count(self):
+        """How many entries the chain list has (active entries)."""
+        return self.env["sale.order"].sudo().search_count(self._chain_domain())
+
+    def _get_chain_entries(self, full=False, after=0, limit=None, offset=0):
         """The 接龙 list: active entries in join order; names and phones masked unless
-        ``full`` (the campaign's own leader)."""
+        ``full`` (the campaign's own leader). ``after`` a chain number, ``limit`` and
+        ``offset`` give one page of it."""
         self.ensure_one()
         orders = self.env["sale.order"].sudo().search(
-            [
-                ("groupbuy_campaign_id", "=", self.id),
-                ("groupbuy_status", "in", self.env["sale.order"]._groupbuy_active_statuses()),
-                ("groupbuy_sequence", ">", after),
-            ],
-            order="groupbuy_sequence, id",
+            self._chain_domain(after), order="groupbuy_sequence, id", limit=limit, offset=offset
         )
+        # everything an entry shows, read once for the whole page
+        orders.fetch(["groupbuy_sequence", "partner_id", "date_order", "groupbuy_answers", "currency_id"])
+        orders.partner_id.fetch(["name", "phone", "mobile"])
+        orders.order_line.fetch(["product_id", "product_uom_qty", "groupbuy_line_id"])
         return [order._groupbuy_chain_entry(full=full) for order in orders]
 
     def _get_chain_text(self, full=False, entries=None):

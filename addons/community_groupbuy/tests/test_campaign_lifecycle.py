@@ -75,8 +75,16 @@ class TestCampaignLifecycle(GroupbuyCommon):
         self._join(campaign, self.customers[0])
         self._join(campaign, self.customers[1])
         self.assertEqual(campaign.state, "succeeded")
+        cron = self.env.ref("community_groupbuy.ir_cron_groupbuy_process_campaigns")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         late = self._join(campaign, self.customers[2], qty=2)
-        self.assertEqual(late.state, "sale", "a join after success is confirmed at once")
+        # a join after success is confirmed by the cron it triggers at once
+        self.assertEqual(late.groupbuy_status, "waiting")
+        self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers)
+        self.env["groupbuy.campaign"]._cron_process_campaigns()
+        self.assertEqual(late.state, "sale")
+        self.assertEqual(late.groupbuy_status, "confirmed")
+        self.assertTrue(late.picking_ids)
         self.assertEqual(campaign.line_ids.sold_qty, 4)
         with self.assertRaisesRegex(UserError, "sold out"):
             self._join(campaign, self.customers[3])

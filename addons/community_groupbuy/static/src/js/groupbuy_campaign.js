@@ -4,12 +4,27 @@ import { _t } from "@web/core/l10n/translation";
 
 const POLL_MS = 5000;
 
+async function loadText(button) {
+    // a long text (the whole 接龙) is fetched when copied: the pages stay small
+    if (!button.dataset.url) {
+        return button.dataset.text || "";
+    }
+    const response = await fetch(button.dataset.url, { credentials: "same-origin" });
+    return response.ok ? response.text() : "";
+}
+
 async function copyText(button) {
-    const text = button.dataset.text || "";
     try {
-        await navigator.clipboard.writeText(text);
+        if (button.dataset.url && window.ClipboardItem && navigator.clipboard?.write) {
+            // Safari: the clipboard write must start in the click, the text may follow
+            const blob = loadText(button).then((text) => new Blob([text], { type: "text/plain" }));
+            await navigator.clipboard.write([new ClipboardItem({ "text/plain": blob })]);
+        } else {
+            await navigator.clipboard.writeText(await loadText(button));
+        }
     } catch {
         // Older in-app browsers: select a hidden textarea and copy it.
+        const text = await loadText(button);
         const area = document.createElement("textarea");
         area.value = text;
         area.setAttribute("readonly", "");
@@ -49,6 +64,9 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
         this.countdownEl = this.el.querySelector(".o_groupbuy_countdown");
         this.listEl = this.el.querySelector(".o_groupbuy_chain_list");
         this.last = parseInt(this.listEl?.dataset.last || "0", 10);
+        // a page of the list: new entries are appended to its last page only
+        this.offset = parseInt(this.listEl?.dataset.offset || "0", 10);
+        this.append = this.listEl?.dataset.append !== "0";
         this.timers = [];
         if (this.countdownEl && this.end) {
             this._tick();
@@ -82,7 +100,7 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
         }
         let data;
         try {
-            data = await rpc(`/groupbuy/${this.code}/chain`, { after: this.last });
+            data = await rpc(`/groupbuy/${this.code}/chain`, { after: this.append ? this.last : -1 });
         } catch {
             return; // offline for a moment: the next poll tries again
         }
@@ -94,9 +112,9 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
         if (bar) {
             bar.style.width = `${data.progress}%`;
         }
-        const copyButton = this.el.querySelector(".o_groupbuy_copy_chain");
-        if (copyButton && data.chain_text) {
-            copyButton.dataset.text = data.chain_text;
+        const count = this.el.querySelector(".o_groupbuy_count");
+        if (count && data.chain_count !== undefined) {
+            count.textContent = data.chain_count;
         }
         if (!data.entries.length || !this.listEl) {
             return;
@@ -105,7 +123,7 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
         for (const entry of data.entries) {
             const li = document.createElement("li");
             li.className = "list-group-item small o_groupbuy_chain_entry o_groupbuy_chain_new";
-            const number = this.listEl.querySelectorAll(".o_groupbuy_chain_entry").length + 1;
+            const number = this.offset + this.listEl.querySelectorAll(".o_groupbuy_chain_entry").length + 1;
             const items = entry.items.map((item) => `${item.product} ×${item.qty}`).join(" ");
             const head = document.createElement("span");
             head.className = "fw-bold me-1";
@@ -119,10 +137,6 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
             }
             this.listEl.append(li);
             this.last = Math.max(this.last, entry.sequence);
-        }
-        const count = this.el.querySelector(".o_groupbuy_count");
-        if (count) {
-            count.textContent = this.listEl.querySelectorAll(".o_groupbuy_chain_entry").length;
         }
     },
 
