@@ -11,6 +11,7 @@
         "security/groupbuy_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/mail_template_campaign.xml",
         "views/groupbuy_campaign_views.xml",
         "views/groupbuy_community_views.xml",
         "views/res_partner_views.xml",

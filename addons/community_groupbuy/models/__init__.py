@@ -13,3 +13,4 @@ from . import sale_order_refund
 from . import payment_transaction
 from . import res_company
 from . import res_config_settings
+from . import sale_order_close
