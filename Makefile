@@ -6,7 +6,7 @@ SHELL := /bin/bash
 DB ?= groupbuy
 TEST_DB ?= groupbuy_test
 
-.PHONY: setup run test reset bench
+.PHONY: setup run test reset bench bench-close
 
 setup:
 	@scripts/setup.sh
@@ -22,3 +22,6 @@ reset:
 
 bench: setup
 	@.venv/bin/python bench/flash_sale.py
+
+bench-close: setup
+	@.venv/bin/python bench/close_campaign.py

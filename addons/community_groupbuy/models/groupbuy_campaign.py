@@ -689,6 +689,9 @@ class GroupbuyCampaign(models.Model):
                 with self.env.cr.savepoint():
                     more = step(campaign)
                 commit()
+                if auto_commit:
+                    # what a committed step read stays out of memory: flat at any size
+                    self.env.invalidate_all()
                 return more
             except Exception as e:  # noqa: BLE001 - isolated per campaign, shown on it
                 _logger.exception("Group campaign %s (%s): step failed", campaign.display_name, campaign.id)

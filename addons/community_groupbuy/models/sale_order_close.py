@@ -59,6 +59,7 @@ class SaleOrder(models.Model):
         "transaction_ids.child_transaction_ids.state",
         "groupbuy_refund_payment_ids.state",
     )
+    @api.depends_context("lang")
     def _compute_groupbuy_refund_summary(self):
         for order in self:
             currency = order.currency_id
