@@ -120,12 +120,12 @@ class Bench:
             self.leader_id, self.product_id, self.provider_id = leader.id, product.id, provider.id
             self.method_id = env.ref("payment_demo.payment_method_demo").id
 
-    def make_campaign(self, n, threshold, paid, tag):
+    def make_campaign(self, n, threshold, paid, tag, end=True):
         """A campaign with ``n`` waiting orders of ``n`` customers (orders made by the
         join's own hook, in one batch), ended; paid ones through payment_demo."""
         from odoo import Command, fields  # noqa: PLC0415
         with self.registry.cursor() as cr:
-            env = self.env(cr).with_context(tracking_disable=True, mail_create_nolog=True)
+            env = self.env(cr)(context={"lang": "en_US", "tracking_disable": True, "mail_create_nolog": True})
             now = fields.Datetime.now()
             campaign = env["groupbuy.campaign"].create({
                 "name": f"基准 {tag} {n}",
@@ -162,7 +162,8 @@ class Bench:
                 } for order in orders])
                 txs._set_done()
                 txs.is_post_processed = True
-            campaign.date_end = now - timedelta(seconds=1)
+            if end:
+                campaign.date_end = now - timedelta(seconds=1)
             cr.commit()
             return campaign.id, orders.ids
 
@@ -253,10 +254,10 @@ def main():
     bench.setup_shared()
 
     print(f"[bench] baseline: action_confirm one by one, {args.baseline} orders", flush=True)
-    _cid, base_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=False, tag="B")
+    _cid, base_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=False, tag="B", end=False)
     base_confirm = bench.baseline_confirm(base_ids) * 1000 / args.baseline
     print(f"[bench] baseline: cancel and refund one by one, {args.baseline} paid orders", flush=True)
-    _cid, base_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=True, tag="R")
+    _cid, base_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=True, tag="R", end=False)
     base_refund = bench.baseline_cancel_refund(base_ids) * 1000 / args.baseline
 
     runs = {"succeed": [], "fail": []}

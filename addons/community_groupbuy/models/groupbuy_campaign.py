@@ -539,19 +539,21 @@ class GroupbuyCampaign(models.Model):
                 else:
                     self._action_fail()
             return True
-        if SaleOrder._groupbuy_send_notices(self, limit=batch_size):
-            return True
         if self.state == "succeeded":
             if self._confirm_waiting_orders(limit=batch_size):
                 return True
             if self._settle_tiers(limit=batch_size):
                 return True
-            self.state = "done"
         elif self.state == "failed":
             if self._cancel_orders("failed", self._groupbuy_fail_reason(), limit=batch_size, defer_refund=True):
                 return True
             if SaleOrder._groupbuy_close_refund(self, self._groupbuy_fail_reason(), limit=batch_size):
                 return True
+        # the customers' notices last, a batch at a time
+        if SaleOrder._groupbuy_send_notices(self, limit=batch_size):
+            return True
+        if self.state == "succeeded":
+            self.state = "done"
         self.groupbuy_closing = False
         self.line_ids._groupbuy_recompute_sold_qty()
         self._groupbuy_close_resolved()
@@ -679,6 +681,11 @@ class GroupbuyCampaign(models.Model):
         if auto_commit is None:
             auto_commit = not getattr(threading.current_thread(), "testing", False)
         commit = self.env.cr.commit if auto_commit else (lambda: None)
+        if auto_commit:
+            # a refund's accounting (its payment) is left to Odoo's post-processing cron,
+            # as for providers that notify refunds asynchronously: a refund step is then
+            # the provider's call and its record, committed at once
+            self = self.with_context(groupbuy_defer_post_process=True)
         if time_budget is None:
             time_budget = self._CRON_TIME_BUDGET if auto_commit else 0
         deadline = time.monotonic() + time_budget if time_budget else None

@@ -143,9 +143,9 @@ class SaleOrder(models.Model):
     def _groupbuy_send_notices(self, campaign, limit=None):
         """Send one batch of the notices the close queued for ``campaign``'s customers.
 
-        *Group formed* goes through sale's order confirmation mail
-        (``_send_order_confirmation_mail``) and, with automatic invoicing, sale's invoice
-        mail; *group failed* and *lower price* are the campaign's templates, posted on the
+        *Group formed* is sale's order confirmation mail (the template
+        ``_get_confirmation_template`` gives) and, with automatic invoicing, sale's
+        invoice mail; *group failed* and *lower price* are the campaign's templates, posted on the
         order (the customer follows it: email, and the portal's chatter).
 
         :return: the orders told
@@ -158,9 +158,15 @@ class SaleOrder(models.Model):
         if not orders:
             return orders
         orders = orders.with_context(**self.env["groupbuy.campaign"]._groupbuy_batch_context())
-        formed = orders.filtered(lambda o: o.groupbuy_notice_pending == "formed")
+        formed = orders.filtered(lambda o: o.groupbuy_notice_pending == "formed").with_context(
+            groupbuy_formed_notice=True
+        )
         if formed:
-            formed.with_context(groupbuy_formed_notice=True)._send_order_confirmation_mail()
+            # sale's order confirmation (``_get_confirmation_template``), rendered as one batch
+            for template in formed.mapped(lambda o: o._get_confirmation_template()):
+                formed.filtered(lambda o, t=template: o._get_confirmation_template() == t)._groupbuy_post_template(
+                    template
+                )
             formed._groupbuy_send_invoices()
         for kind, xmlid in (
             ("failed", "community_groupbuy.mail_template_groupbuy_failed"),

@@ -44,7 +44,11 @@ class SaleOrder(models.Model):
             refund_tx = tx.sudo()._send_refund_request(amount_to_refund=take)
             # The money has left: nothing after this point may undo the refund's record.
             # If its accounting fails, Odoo's post-processing cron retries it.
-            if refund_tx.state == "done" and not refund_tx.is_post_processed:
+            if self.env.context.get("groupbuy_defer_post_process"):
+                # at size: the refund's accounting is left to Odoo's post-processing cron,
+                # as providers notified asynchronously do
+                self.env.ref("payment.cron_post_process_payment_tx")._trigger()
+            elif refund_tx.state == "done" and not refund_tx.is_post_processed:
                 try:
                     with self.env.cr.savepoint():
                         refund_tx._post_process()
