@@ -101,6 +101,23 @@ class TestClose(GroupbuyCommon):
         self._cron()
         self.assertEqual(len(self._refund_txs(orders | other_orders)), 5)
 
+    def test_close_now_decides_at_once_and_leaves_the_orders_to_the_cron(self):
+        campaign = self._open_campaign(min_participants=5)
+        paid = self._join(campaign, self.customers[0])
+        self._pay(paid)
+        waiting = self._join(campaign, self.customers[1])
+        campaign.action_close_now()
+        self.assertEqual(campaign.state, "failed")
+        self.assertTrue(campaign.groupbuy_closing)
+        self.assertLessEqual(campaign.date_end, fields.Datetime.now())
+        with self.assertRaisesRegex(UserError, "closed to new participants"):
+            self._join(campaign, self.customers[2])
+        self._cron()
+        self.assertFalse(campaign.groupbuy_closing)
+        self.assertEqual((paid | waiting).mapped("state"), ["cancel", "cancel"])
+        self.assertEqual(len(self._refund_txs(paid)), 1)
+        self.assertAlmostEqual(paid.groupbuy_amount_paid, 0.0)
+
     def test_close_in_batches_confirms_each_order_once(self):
         self.env["ir.config_parameter"].sudo().set_param("community_groupbuy.close_batch_size", "2")
         campaign = self._open_campaign(
