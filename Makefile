@@ -7,7 +7,7 @@ SHELL := /bin/bash
 DB ?= groupbuy
 TEST_DB ?= groupbuy_test
 
-.PHONY: setup run test reset bench cluster
+.PHONY: setup run test reset bench cluster bench-close
 
 setup:
 	@scripts/setup.sh
@@ -26,3 +26,5 @@ bench: setup
 
 cluster: setup
 	@scripts/cluster.sh
+bench-close: setup
+	@.venv/bin/python bench/close_campaign.py

@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/mail_template_entry.xml",
+        "data/mail_template_campaign.xml",
         "views/groupbuy_campaign_views.xml",
         "views/groupbuy_community_views.xml",
         "views/res_partner_views.xml",

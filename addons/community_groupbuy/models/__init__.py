@@ -15,3 +15,4 @@ from . import res_company
 from . import res_config_settings
 from . import groupbuy_phone_verification
 from . import ir_http
+from . import sale_order_close

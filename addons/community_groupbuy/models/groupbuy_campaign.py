@@ -1,5 +1,7 @@
 import logging
 import secrets
+import threading
+import time
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -20,7 +22,8 @@ class GroupbuyCampaign(models.Model):
     ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
-    _CRON_CLOSE_BATCH = 20
+    _CLOSE_BATCH = 200  # orders per step of a close
+    _CRON_TIME_BUDGET = 120  # seconds of closing per cron call, then it hands back
 
     name = fields.Char(required=True, tracking=True)
     description = fields.Html(translate=False)
@@ -145,6 +148,28 @@ class GroupbuyCampaign(models.Model):
     answers_required = fields.Boolean(
         string="Answers required",
         help="Customers must answer every question to join.",
+    )
+    groupbuy_closing = fields.Boolean(
+        string="Closing",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The campaign has ended and its orders are being confirmed, or cancelled and "
+        "refunded, one batch at a time.",
+    )
+    close_participant_count = fields.Integer(
+        string="Participants at close",
+        readonly=True,
+        copy=False,
+        help="How many customers had joined when the campaign was closed: decides success "
+        "and the final price tier.",
+    )
+    groupbuy_close_error = fields.Text(
+        string="Closing error",
+        readonly=True,
+        copy=False,
+        help="Why the last attempt to close the campaign stopped. The close is retried on "
+        "the next run of the campaigns' cron and resumes where it stopped.",
     )
 
     _sql_constraints = [
@@ -294,9 +319,19 @@ class GroupbuyCampaign(models.Model):
                     self.env._("Add at least one product to %(name)s before scheduling it.", name=campaign.name)
                 )
         self.write({"state": "scheduled"})
+        self._groupbuy_subscribe_leaders()
         now = fields.Datetime.now()
         self.filtered(lambda c: c.date_start <= now < c.date_end).action_open()
         return True
+
+    def _groupbuy_subscribe_leaders(self):
+        """The leader follows their campaign: told when the group forms or fails."""
+        subtypes = (
+            self.env.ref("community_groupbuy.mt_campaign_formed") | self.env.ref("community_groupbuy.mt_campaign_failed")
+        )
+        for campaign in self:
+            if campaign.leader_id not in campaign.message_partner_ids:
+                campaign.message_subscribe(partner_ids=campaign.leader_id.ids, subtype_ids=subtypes.ids)
 
     def action_open(self):
         self._check_state(("draft", "scheduled"), self.env._("opened"))
@@ -317,22 +352,31 @@ class GroupbuyCampaign(models.Model):
         return True
 
     def action_close(self):
-        """Evaluate the campaign now, as if its end had come.
+        """Evaluate the campaign now, as if its end had come, and close it.
 
         Open campaigns succeed if they reached their threshold, else fail (orders cancelled
         and refunded).  Succeeded campaigns are closed: tiers are settled and any overpaid
-        amount is refunded.
+        amount is refunded.  This runs the close to its end in the current transaction
+        (API, back office, demo data); the cron closes ended campaigns crash-safe, one
+        committed step at a time (``_groupbuy_close_step``).
         """
         self._check_state(("open", "succeeded"), self.env._("closed"))
         for campaign in self:
-            if campaign.state == "open":
-                if campaign.participant_count >= campaign.min_participants:
-                    campaign._action_succeed()
-                else:
-                    campaign._action_fail()
-                    continue
-            campaign._settle_tiers()
-            campaign.write({"state": "done"})
+            while campaign._groupbuy_close_step():
+                pass
+        return True
+
+    def action_close_now(self):
+        """The form's *Close now*: the outcome is decided at once (succeeded or failed,
+        followers told); the orders are confirmed, or cancelled and refunded, by the
+        campaigns' cron right after, in committed steps (crash-safe at any size)."""
+        self._check_state(("open", "succeeded"), self.env._("closed"))
+        now = fields.Datetime.now()
+        for campaign in self.filtered(lambda c: not c.groupbuy_closing):
+            if campaign.date_end > now:  # it ends now: no join while it closes
+                campaign.date_end = max(now, campaign.date_start + timedelta(seconds=1))
+            campaign._groupbuy_close_step()
+        self.env.ref("community_groupbuy.ir_cron_groupbuy_process_campaigns")._trigger()
         return True
 
     def action_cancel(self):
@@ -347,16 +391,21 @@ class GroupbuyCampaign(models.Model):
         self.write({"state": "draft"})
         return True
 
-    def _action_succeed(self):
+    def _action_succeed(self, confirm=True):
+        """The group is formed (成团): staff and leaders following the campaign are told
+        (subtype *Group formed*); with ``confirm``, the first batch of waiting orders is
+        confirmed at once and the cron confirms the rest (and the customers' notices)."""
         for campaign in self:
             campaign.state = "succeeded"
             campaign.message_post(
                 body=self.env._(
                     "The group is formed (成团) with %(count)s participants.",
                     count=campaign.participant_count,
-                )
+                ),
+                subtype_xmlid="community_groupbuy.mt_campaign_formed",
             )
-            campaign._confirm_waiting_orders()
+            if confirm:
+                campaign._confirm_waiting_orders(limit=self._groupbuy_close_batch_size())
         # Joins that ran alongside this one may commit their orders just after it: the
         # cron confirms them at once, and once more a minute later.
         cron = self.env.ref("community_groupbuy.ir_cron_groupbuy_process_campaigns", raise_if_not_found=False)
@@ -364,43 +413,189 @@ class GroupbuyCampaign(models.Model):
             now = fields.Datetime.now()
             cron._trigger_list([now, now + timedelta(minutes=1)])
 
-    def _confirm_waiting_orders(self):
-        orders = self.order_ids.filtered(
-            lambda o: o.groupbuy_status == "waiting" and o.state in ("draft", "sent")
+    def _confirm_waiting_orders(self, limit=None):
+        """Confirm the orders waiting for the group (one batched ``action_confirm``), run
+        sale's post-payment steps and queue the customers' *group formed* notices.
+
+        :param int limit: at most this many orders (the close confirms in batches)
+        :return: the orders confirmed
+        """
+        orders = self.env["sale.order"].search(
+            [
+                ("groupbuy_campaign_id", "in", self.ids),
+                ("groupbuy_status", "=", "waiting"),
+                ("state", "in", ("draft", "sent")),
+            ],
+            order="id",
+            limit=limit,
         )
-        orders._groupbuy_confirm()
+        if orders:
+            orders._groupbuy_confirm_formed()
         return orders
 
     def _action_fail(self):
+        """The campaign did not reach its threshold: it fails, and staff and leaders
+        following it are told (subtype *Group failed*). The orders are cancelled and
+        refunded by the close's next steps."""
         for campaign in self:
             campaign.state = "failed"
-            reason = self.env._(
-                "Campaign %(name)s did not reach its threshold (%(count)s of %(threshold)s).",
-                name=campaign.name,
-                count=campaign.participant_count,
-                threshold=campaign.min_participants,
+            campaign.message_post(
+                body=campaign._groupbuy_fail_reason(),
+                subtype_xmlid="community_groupbuy.mt_campaign_failed",
             )
-            campaign._cancel_orders("failed", reason)
-            campaign.message_post(body=reason)
 
-    def _cancel_orders(self, status, reason):
-        active = self.env["sale.order"]._groupbuy_active_statuses()
-        orders = self.order_ids.filtered(lambda o: o.groupbuy_status in active)
+    def _groupbuy_fail_reason(self):
+        self.ensure_one()
+        return self.env._(
+            "Campaign %(name)s did not reach its threshold (%(count)s of %(threshold)s).",
+            name=self.name,
+            count=self.close_participant_count,
+            threshold=self.min_participants,
+        )
+
+    def _cancel_orders(self, status, reason, limit=None, defer_refund=False):
+        """Cancel the campaign's active orders (one batch of ``limit``) and refund them,
+        or with ``defer_refund`` only mark their refund as due (the close refunds them
+        one committed transaction each).
+
+        :return: the orders cancelled
+        """
+        orders = self.env["sale.order"].search(
+            [
+                ("groupbuy_campaign_id", "in", self.ids),
+                ("groupbuy_status", "in", self.env["sale.order"]._groupbuy_active_statuses()),
+            ],
+            order="id",
+            limit=limit,
+        )
+        if defer_refund:
+            orders = orders.with_context(groupbuy_defer_refund=True, **self._groupbuy_batch_context())
         orders._groupbuy_cancel_and_refund(status, reason)
+        return orders
 
-    def _settle_tiers(self):
-        """Price every order at the final tier reached and refund what was overpaid;
-        then tell each confirmed order its group price is final
-        (``sale.order._groupbuy_price_final``, a hook for commissions)."""
+    def _settle_tiers(self, limit=None):
+        """Price the confirmed orders at the final tier reached and refund what was
+        overpaid; then tell each of them its group price is final
+        (``sale.order._groupbuy_price_final``, a hook for commissions), once per order.
+
+        :param int limit: at most this many orders (a batch of the close)
+        :return: the orders settled
+        """
+        settled = self.env["sale.order"]
         for campaign in self:
-            orders = campaign.order_ids.filtered(lambda o: o.groupbuy_status == "confirmed")
-            tiered = campaign.line_ids.filtered("tier_ids")
-            if tiered:
-                participants = campaign.participant_count
-                final = {line: line._get_price_for(participants) for line in tiered}
-                for order in orders:
-                    order._groupbuy_apply_final_prices(final)
-            orders._groupbuy_price_final()
+            orders = self.env["sale.order"].search(
+                [
+                    ("groupbuy_campaign_id", "=", campaign.id),
+                    ("groupbuy_status", "=", "confirmed"),
+                    ("groupbuy_price_settled", "=", False),
+                ],
+                order="id",
+                limit=limit and limit - len(settled),
+            )
+            participants = campaign.close_participant_count or campaign.participant_count
+            final = {
+                line: line._get_price_for(participants) for line in campaign.line_ids.filtered("tier_ids")
+            }
+            settled |= orders.with_context(**self._groupbuy_batch_context())._groupbuy_settle_price(final)
+            if limit and len(settled) >= limit:
+                break
+        return settled
+
+    # ------------------------------------------------------------------
+    # Closing, one committed step at a time
+    # ------------------------------------------------------------------
+    @api.model
+    def _groupbuy_close_batch_size(self):
+        """Orders per step of a close (``community_groupbuy.close_batch_size``, 200)."""
+        param = self.env["ir.config_parameter"].sudo().get_param("community_groupbuy.close_batch_size")
+        return max(int(param or 0), 1) if param else self._CLOSE_BATCH
+
+    @api.model
+    def _groupbuy_batch_context(self):
+        """What a batch of the close does not need: tracking values on every order,
+        customer mails sent one by one inside the transaction (they are queued)."""
+        return {"tracking_disable": True, "mail_notrack": True, "mail_notify_force_send": False}
+
+    def _groupbuy_close_step(self, batch_size=None):
+        """Do the next unit of this campaign's close in the current transaction.
+
+        A unit is: deciding success or failure; or one batch of orders (confirm, cancel,
+        settle the tier price, send the customers' notices); or the refund of one order
+        through a payment provider (money that left must be committed before the next
+        refund: ``sale.order._groupbuy_close_refund``).  Every unit records what it did on
+        the orders (status, ``groupbuy_refund_pending``, ``groupbuy_price_settled``,
+        ``groupbuy_notice_pending``), so a close interrupted anywhere resumes where it
+        stopped without doing anything twice.
+
+        :return: True while work is left
+        """
+        self.ensure_one()
+        batch_size = batch_size or self._groupbuy_close_batch_size()
+        SaleOrder = self.env["sale.order"]
+        if not self.groupbuy_closing:
+            if self.state not in ("open", "succeeded"):
+                return False
+            vals = {"groupbuy_closing": True, "close_participant_count": self.participant_count}
+            self.write(vals)
+            if self.state == "open":
+                if self.close_participant_count >= self.min_participants:
+                    self._action_succeed(confirm=False)
+                else:
+                    self._action_fail()
+            return True
+        if self.state == "succeeded":
+            if self._confirm_waiting_orders(limit=batch_size):
+                return True
+            if self._settle_tiers(limit=batch_size):
+                return True
+        elif self.state == "failed":
+            if self._cancel_orders("failed", self._groupbuy_fail_reason(), limit=batch_size, defer_refund=True):
+                return True
+            if SaleOrder._groupbuy_close_refund(self, self._groupbuy_fail_reason(), limit=batch_size):
+                return True
+        # the customers' notices last, a batch at a time
+        if SaleOrder._groupbuy_send_notices(self, limit=batch_size):
+            return True
+        if self.state == "succeeded":
+            self.state = "done"
+        self.groupbuy_closing = False
+        self.line_ids._groupbuy_recompute_sold_qty()
+        self._groupbuy_close_resolved()
+        return False
+
+    def _groupbuy_close_failed(self, error):
+        """A step of the close failed (and was rolled back): show it on the campaign and
+        give its responsible a to-do; the cron retries on its next run."""
+        self.ensure_one()
+        message = error.args[0] if isinstance(error, UserError) and error.args else repr(error)
+        self.write({"groupbuy_close_error": message})
+        activity_type = self.env.ref("community_groupbuy.mail_activity_groupbuy_close_failed")
+        activities = self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+        note = self.env._(
+            "Closing %(name)s stopped: %(error)s. Fix the cause; the close resumes at the next "
+            "run of the campaigns' cron, without doing anything twice.",
+            name=self.name,
+            error=message,
+        )
+        if activities:
+            activities.write({"note": note})
+        else:
+            self.activity_schedule(
+                "community_groupbuy.mail_activity_groupbuy_close_failed",
+                summary=self.env._("Closing failed"),
+                note=note,
+                user_id=(self.user_id or self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user).id,
+            )
+
+    def _groupbuy_close_resolved(self):
+        if self.groupbuy_close_error:
+            self.groupbuy_close_error = False
+        activity_type = self.env.ref("community_groupbuy.mail_activity_groupbuy_close_failed")
+        if self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
+            self.activity_feedback(
+                ["community_groupbuy.mail_activity_groupbuy_close_failed"],
+                feedback=self.env._("The close went through."),
+            )
 
     @api.model
     def _create_join_sequences(self, campaigns):
@@ -473,30 +668,76 @@ class GroupbuyCampaign(models.Model):
         return action
 
     @api.model
-    def _cron_process_campaigns(self):
-        """Move campaigns on at their start and end; repair orders left waiting."""
+    def _cron_process_campaigns(self, auto_commit=None, time_budget=None):
+        """Move campaigns on at their start and end; confirm orders left waiting; close
+        ended campaigns.
+
+        Every campaign is worked on in its own steps (``_groupbuy_close_step``), each
+        committed before the next (Odoo's batched cron: the progress is reported with
+        ``ir.cron._notify_progress`` and the cron runs again at once while campaigns are
+        left).  A step that fails is rolled back alone, logged and shown on its campaign
+        (``groupbuy_close_error`` and a to-do for its responsible); the other campaigns go
+        on, and the failed one is retried on the next run.
+
+        :param bool auto_commit: commit after every step (default: yes, except in tests)
+        :param float time_budget: seconds to work before handing back to the cron
+        """
+        if auto_commit is None:
+            auto_commit = not getattr(threading.current_thread(), "testing", False)
+        commit = self.env.cr.commit if auto_commit else (lambda: None)
+        if auto_commit:
+            # a refund's accounting (its payment) is left to Odoo's post-processing cron,
+            # as for providers that notify refunds asynchronously: a refund step is then
+            # the provider's call and its record, committed at once
+            self = self.with_context(groupbuy_defer_post_process=True)
+        if time_budget is None:
+            time_budget = self._CRON_TIME_BUDGET if auto_commit else 0
+        deadline = time.monotonic() + time_budget if time_budget else None
         now = fields.Datetime.now()
-        to_open = self.search([("state", "=", "scheduled"), ("date_start", "<=", now), ("date_end", ">", now)])
-        for campaign in to_open:
-            campaign.action_open()
-        to_close = self.search([("state", "in", ("scheduled",)), ("date_end", "<=", now)])
-        to_close.action_cancel()
-        open_campaigns = self.search([("state", "=", "open"), ("date_end", ">", now)])
-        for campaign in open_campaigns:
-            if campaign.participant_count >= campaign.min_participants:
-                campaign._action_succeed()
-        succeeded = self.search([("state", "=", "succeeded")])
-        for campaign in succeeded:
-            campaign._confirm_waiting_orders()
-        # Closing confirms or refunds every order of a campaign: a few campaigns per run,
-        # the cron runs again at once while some are left (Odoo's batched cron progress).
-        ending = self.search(
-            [("state", "in", ("open", "succeeded")), ("date_end", "<=", now)],
-            limit=self._CRON_CLOSE_BATCH + 1,
+
+        def run(campaign, step):
+            try:
+                with self.env.cr.savepoint():
+                    more = step(campaign)
+                commit()
+                if auto_commit:
+                    # what a committed step read stays out of memory: flat at any size
+                    self.env.invalidate_all()
+                return more
+            except Exception as e:  # noqa: BLE001 - isolated per campaign, shown on it
+                _logger.exception("Group campaign %s (%s): step failed", campaign.display_name, campaign.id)
+                campaign._groupbuy_close_failed(e)
+                commit()
+                return None
+
+        for campaign in self.search([("state", "=", "scheduled"), ("date_start", "<=", now), ("date_end", ">", now)]):
+            run(campaign, lambda c: c.action_open())
+        for campaign in self.search([("state", "=", "scheduled"), ("date_end", "<=", now)]):
+            run(campaign, lambda c: c.action_cancel())
+        for campaign in self.search([("state", "=", "open"), ("date_end", ">", now)]):
+            run(campaign, lambda c: c.participant_count >= c.min_participants and c._action_succeed(confirm=False))
+
+        batch = self._groupbuy_close_batch_size()
+        succeeded = self.search([("state", "=", "succeeded"), ("date_end", ">", now), ("groupbuy_closing", "=", False)])
+        closing = self.search(
+            ["|", ("groupbuy_closing", "=", True), "&", ("state", "in", ("open", "succeeded")), ("date_end", "<=", now)],
+            order="groupbuy_close_error desc, date_end, id",
         )
-        batch = ending[: self._CRON_CLOSE_BATCH]
-        for campaign in batch:
-            campaign.action_close()
-            campaign.line_ids._groupbuy_recompute_sold_qty()
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(ending) - len(batch))
+        todo = [(c, lambda c: bool(
+            self.env["sale.order"]._groupbuy_send_notices(c, limit=batch) or c._confirm_waiting_orders(limit=batch)
+        )) for c in succeeded] + [(c, lambda c: c._groupbuy_close_step(batch)) for c in closing]
+        done = failed = 0
+        for campaign, step in todo:
+            while True:
+                more = run(campaign, step)
+                if not more or (deadline and time.monotonic() > deadline):
+                    break
+            if more is None:
+                failed += 1
+            elif not more:
+                done += 1
+            if deadline and time.monotonic() > deadline:
+                break
+        remaining = len(todo) - done - failed
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return True

@@ -326,6 +326,16 @@ class SaleOrder(models.Model):
         return True
 
     def _groupbuy_cancel_and_refund(self, status, reason):
+        """Cancel these entries (``status``: failed, cancelled...) and refund what was paid.
+
+        In a campaign's close (context ``groupbuy_defer_refund``) the orders are cancelled
+        as one batch and their refunds are only marked as due (``groupbuy_refund_pending``):
+        the close makes them next, each committed before the following one
+        (``_groupbuy_close_refund``), and tells the customers."""
+        if self.env.context.get("groupbuy_defer_refund"):
+            self.write({"groupbuy_status": status, "groupbuy_refund_pending": True})
+            self.filtered(lambda o: o.state != "cancel")._action_cancel()
+            return
         for order in self:
             order.groupbuy_status = status
             if order.state != "cancel":
@@ -353,7 +363,11 @@ class SaleOrder(models.Model):
     # Price tiers
     # ------------------------------------------------------------------
     def _groupbuy_apply_final_prices(self, final_prices):
-        """Lower this order's prices to the final tier; refund the difference."""
+        """Lower this order's prices to the final tier; refund the difference; queue the
+        customer's *lower price* notice.
+
+        :return: what the refund created (``_groupbuy_refund``), or None if no price changed
+        """
         self.ensure_one()
         changes = []
         for line in self.order_line.filtered(lambda l: l.groupbuy_line_id in final_prices):
@@ -361,20 +375,16 @@ class SaleOrder(models.Model):
             if float_compare(new_price, line.price_unit, precision_rounding=self.currency_id.rounding) < 0:
                 changes.append((line, line.price_unit, new_price))
         if not changes:
-            return
+            return None
         paid_before = self.groupbuy_amount_paid
         for line, _old, new_price in changes:
             line.price_unit = new_price
         overpaid = self.currency_id.round(paid_before - self.amount_total)
-        self.message_post(
-            body=self.env._(
-                "The group reached a lower price tier: the order now totals %(total)s.",
-                total=self.currency_id.format(self.amount_total),
-            )
-        )
+        self.groupbuy_notice_pending = "price"
         if overpaid > 0:
-            self._groupbuy_refund(
+            return self._groupbuy_refund(
                 overpaid,
                 self.env._("Difference to the final group price tier."),
                 price_changes=changes,
             )
+        return self._groupbuy_refund(0.0, "")

@@ -1,5 +1,10 @@
+import logging
+
 from odoo import fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -37,8 +42,18 @@ class SaleOrder(models.Model):
             if tx.provider_id.support_refund == "full_only" and currency.compare_amounts(take, refundable):
                 continue
             refund_tx = tx.sudo()._send_refund_request(amount_to_refund=take)
-            if refund_tx.state == "done" and not refund_tx.is_post_processed:
-                refund_tx._post_process()
+            # The money has left: nothing after this point may undo the refund's record.
+            # If its accounting fails, Odoo's post-processing cron retries it.
+            if self.env.context.get("groupbuy_defer_post_process"):
+                # at size: the refund's accounting is left to Odoo's post-processing cron,
+                # as providers notified asynchronously do
+                self.env.ref("payment.cron_post_process_payment_tx")._trigger()
+            elif refund_tx.state == "done" and not refund_tx.is_post_processed:
+                try:
+                    with self.env.cr.savepoint():
+                        refund_tx._post_process()
+                except Exception:  # noqa: BLE001 - retried by payment's post-processing cron
+                    _logger.exception("Refund %s: post-processing left to Odoo's cron", refund_tx.reference)
             result["transactions"] |= refund_tx
             remaining = currency.round(remaining - take)
             if currency.is_zero(remaining):
@@ -59,34 +74,69 @@ class SaleOrder(models.Model):
         )
 
     def _groupbuy_refund_by_payment(self, amount, reason, price_changes=None):
-        """Record a refund that the provider cannot make: credit note + outbound payment."""
+        """Record a refund that the provider cannot make, in the refund journal
+        (``_groupbuy_refund_journal``).
+
+        - Invoiced order: a credit note (the invoice reversed, or the tier difference),
+          and the refund registered on it with Odoo's *Register Payment*
+          (``account.payment.register``), which reconciles them.
+        - Never invoiced (paid, but cancelled before its group formed): nothing was sold,
+          so no invoice is made only to be reversed; an outbound customer payment gives
+          the money back and is matched with the customer's payment still open on their
+          receivable account.
+
+        :return: ``(payments, credit note)``
+        """
         self.ensure_one()
-        credit_note = self._groupbuy_create_credit_note(amount, reason, price_changes)
         journal = self._groupbuy_refund_journal()
-        payment = self.env["account.payment"].sudo().create(
-            self._prepare_groupbuy_refund_payment_vals(amount, reason, journal)
-        )
-        payment.action_post()
-        self.groupbuy_refund_payment_ids = [fields.Command.link(payment.id)]
+        memo = self.env._("Refund %(order)s: %(reason)s", order=self.name, reason=reason)
+        credit_note = self._groupbuy_create_credit_note(amount, reason, price_changes)
         if credit_note:
-            (credit_note.line_ids + payment.move_id.line_ids).filtered(
-                lambda l: l.account_id.account_type == "asset_receivable" and not l.reconciled
+            wizard = self.env["account.payment.register"].sudo().with_context(
+                active_model="account.move", active_ids=credit_note.ids
+            ).create(self._prepare_groupbuy_refund_register_vals(amount, memo, journal))
+            payment = wizard._create_payments()
+        else:
+            payment = self.env["account.payment"].sudo().create(
+                self._prepare_groupbuy_refund_payment_vals(amount, reason, journal)
+            )
+            payment.action_post()
+            received = self._groupbuy_paid_transactions().payment_id
+            (payment.move_id.line_ids + received.move_id.line_ids).filtered(
+                lambda l: l.account_id == payment.destination_account_id and not l.reconciled
             ).reconcile()
+        self.groupbuy_refund_payment_ids = [fields.Command.link(p.id) for p in payment]
         return payment, credit_note
 
+    def _prepare_groupbuy_refund_register_vals(self, amount, memo, journal):
+        return {
+            "journal_id": journal.id,
+            "amount": amount,
+            "currency_id": self.currency_id.id,
+            "payment_date": fields.Date.context_today(self),
+            "communication": memo,
+        }
+
     def _groupbuy_refund_journal(self):
-        tx_journal = self.transaction_ids.sudo().payment_id.journal_id[:1]
-        if tx_journal:
-            return tx_journal
-        journal = self.env["account.journal"].sudo().search(
-            [*self.env["account.journal"]._check_company_domain(self.company_id), ("type", "in", ("bank", "cash"))],
-            limit=1,
-        )
-        if not journal:
-            raise UserError(
-                self.env._("Set up a bank or cash journal to record refunds of group campaigns.")
-            )
-        return journal
+        """Where a refund the provider cannot make is recorded: the company's *Refund
+        journal* (Group Buying settings), else the journal the customer's payment came in
+        through (the money goes back the way it came)."""
+        company = self.company_id
+        journal = company.sudo().groupbuy_refund_journal_id
+        if journal:
+            return journal
+        journal = self._groupbuy_paid_transactions().payment_id.journal_id.filtered(
+            lambda j: j.type in ("bank", "cash")
+        )[:1]
+        if journal:
+            return journal
+        raise UserError(self.env._(
+            "Order %(order)s must be refunded outside its payment provider, and no journal "
+            "is set for that: choose the refund journal in Settings > Group Buying "
+            "(company %(company)s).",
+            order=self.name,
+            company=company.name,
+        ))
 
     def _prepare_groupbuy_refund_payment_vals(self, amount, reason, journal):
         return {
