@@ -1,1 +1,1 @@
-from . import test_rules
+from . import test_rules, test_lifecycle
