@@ -1,3 +1,5 @@
+import functools
+import secrets
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -52,25 +54,92 @@ class GroupbuyWithdrawal(models.Model):
     )
     loyalty_card_id = fields.Many2one("loyalty.card", string="eWallet", readonly=True, copy=False)
     reject_reason = fields.Text(readonly=True)
+    hold_token = fields.Char(readonly=True, copy=False, index="btree_not_null", groups="base.group_system")
 
     _sql_constraints = [("amount_positive", "CHECK (amount > 0)", "A withdrawal is a positive amount.")]
 
     # ------------------------------------------------------------------
     # Asking
     # ------------------------------------------------------------------
+    # A request's amount is held, while its transaction runs, in a table of its own
+    # written by a separate READ COMMITTED transaction under a per-leader lock (the way
+    # the join reserves stock): concurrent requests see each other and the balance can
+    # never go negative. A hold ends with its request's transaction; one its request
+    # committed is matched by ``hold_token``; a forgotten one expires.
+    _HOLD_LOCK = 74031
+    _HOLD_MINUTES = 10
+
+    def init(self):
+        super().init()
+        self.env.cr.execute("""
+            CREATE TABLE IF NOT EXISTS groupbuy_withdrawal_hold (
+                token varchar PRIMARY KEY,
+                leader_id integer NOT NULL,
+                company_id integer NOT NULL,
+                amount numeric NOT NULL,
+                create_date timestamp without time zone NOT NULL DEFAULT (now() at time zone 'UTC')
+            )
+        """)
+
     @api.model
-    def _groupbuy_lock_balance(self, leader, company):
-        """Serialise the withdrawals of one leader: the request updates the rows of the
-        leader's billed settlements, so a concurrent request waits, then is retried on a
-        fresh snapshot (Odoo retries on serialisation failures) and sees this one."""
-        self.env["groupbuy.commission.settlement"].flush_model()
-        self.env.cr.execute(
-            """
-            UPDATE groupbuy_commission_settlement SET write_date = write_date
-             WHERE leader_id = %s AND company_id = %s AND state IN ('invoiced', 'paid')
-            """,
-            [leader.id, company.id],
+    def _groupbuy_hold(self, leader, company, amount, unpaid):
+        """Hold ``amount`` of ``leader``'s ``unpaid`` bills, or refuse; the hold's token."""
+        token = secrets.token_hex(16)
+        registry = self.env.registry
+        inline = self.env.context.get("groupbuy_withdrawal_hold_inline")
+        if registry.ready and not registry.in_test_mode() and not inline:
+            with registry.cursor() as cr:
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                self._groupbuy_apply_hold(cr, leader, company, amount, unpaid, token)
+            release = functools.partial(self._groupbuy_release_hold, registry, token)
+            self.env.cr.postcommit.add(release)
+            self.env.cr.postrollback.add(release)
+        else:
+            # installing, or tests on one shared cursor (context key
+            # ``groupbuy_withdrawal_hold_inline``): hold in the current transaction
+            self._groupbuy_apply_hold(self.env.cr, leader, company, amount, unpaid, token)
+        return token
+
+    def _groupbuy_apply_hold(self, cr, leader, company, amount, unpaid, token):
+        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [self._HOLD_LOCK, leader.id])
+        cr.execute(
+            "DELETE FROM groupbuy_withdrawal_hold WHERE create_date < (now() at time zone 'UTC') - make_interval(mins => %s)",
+            [self._HOLD_MINUTES],
         )
+        cr.execute(
+            """
+            SELECT coalesce(sum(amount), 0) FROM groupbuy_withdrawal
+             WHERE leader_id = %(leader)s AND company_id = %(company)s AND state IN ('requested', 'approved')
+            """,
+            {"leader": leader.id, "company": company.id},
+        )
+        asked = float(cr.fetchone()[0])
+        cr.execute(
+            """
+            SELECT coalesce(sum(h.amount), 0) FROM groupbuy_withdrawal_hold h
+             WHERE h.leader_id = %(leader)s AND h.company_id = %(company)s
+               AND h.create_date > (now() at time zone 'UTC') - make_interval(mins => %(minutes)s)
+               AND NOT EXISTS (SELECT 1 FROM groupbuy_withdrawal w WHERE w.hold_token = h.token)
+            """,
+            {"leader": leader.id, "company": company.id, "minutes": self._HOLD_MINUTES},
+        )
+        held = float(cr.fetchone()[0])
+        currency = company.currency_id
+        available = currency.round(max(unpaid - asked - held, 0.0))
+        if currency.compare_amounts(amount, available) > 0:
+            raise UserError(self.env._(
+                "You can withdraw at most %(balance)s, your available commission.",
+                balance=currency.format(available),
+            ))
+        cr.execute(
+            "INSERT INTO groupbuy_withdrawal_hold (token, leader_id, company_id, amount) VALUES (%s, %s, %s, %s)",
+            [token, leader.id, company.id, amount],
+        )
+
+    @staticmethod
+    def _groupbuy_release_hold(registry, token):
+        with registry.cursor() as cr:
+            cr.execute("DELETE FROM groupbuy_withdrawal_hold WHERE token = %s", [token])
 
     @api.model
     def _groupbuy_payout_date(self, company, start=None):
@@ -115,19 +184,14 @@ class GroupbuyWithdrawal(models.Model):
                 "You can withdraw from %(minimum)s: please enter a larger amount.",
                 minimum=currency.format(max(minimum, currency.rounding)),
             ))
-        self._groupbuy_lock_balance(leader, company)
-        balance = leader.with_company(company)._groupbuy_commission_available()
-        if currency.compare_amounts(amount, balance) > 0:
-            raise UserError(self.env._(
-                "You can withdraw at most %(balance)s, your available commission.",
-                balance=currency.format(balance),
-            ))
         if vals.get("method", "bank") == "bank":
             bank = self.env["res.partner.bank"].sudo().browse(vals.get("bank_account_id") or ())
             if not bank:
                 raise UserError(self.env._("Add the bank account the money should go to."))
             if bank.partner_id.commercial_partner_id != leader:
                 raise UserError(self.env._("The money can only go to a bank account of your own."))
+        unpaid = leader.with_company(company)._groupbuy_commission_unpaid()
+        vals["hold_token"] = self._groupbuy_hold(leader, company, amount, unpaid)
 
     # ------------------------------------------------------------------
     # Staff decide

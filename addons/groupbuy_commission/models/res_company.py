@@ -106,7 +106,9 @@ class ResCompany(models.Model):
     def _groupbuy_store_credit_program(self):
         self.ensure_one()
         if not self.groupbuy_store_credit_program_id:
-            program = self.env["loyalty.program"].sudo().create({
+            Program = self.env["loyalty.program"].sudo()
+            program = Program.create({
+                **Program._program_type_default_values()["ewallet"],
                 "name": self.env._("Leader store credit"),
                 "program_type": "ewallet",
                 "company_id": self.id,

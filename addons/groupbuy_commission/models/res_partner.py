@@ -62,14 +62,20 @@ class ResPartner(models.Model):
             else:
                 partner.groupbuy_commission_balance = partner.groupbuy_commission_withdrawn = 0.0
 
-    def _groupbuy_commission_available(self):
-        """Unpaid residual of the leader's commission bills, less withdrawals asked for."""
+    def _groupbuy_commission_unpaid(self):
+        """Unpaid residual of the leader's posted commission bills."""
         self.ensure_one()
         company = self.env.company
         settlements = self.env["groupbuy.commission.settlement"].sudo().search([
             ("leader_id", "=", self.id), ("company_id", "=", company.id), ("state", "=", "invoiced"),
         ])
-        unpaid = sum(settlements.move_id.mapped("amount_residual"))
+        return company.currency_id.round(sum(settlements.move_id.mapped("amount_residual")))
+
+    def _groupbuy_commission_available(self):
+        """Unpaid residual of the leader's commission bills, less withdrawals asked for."""
+        self.ensure_one()
+        company = self.env.company
+        unpaid = self._groupbuy_commission_unpaid()
         asked = sum(self.env["groupbuy.withdrawal"].sudo().search([
             ("leader_id", "=", self.id), ("company_id", "=", company.id), ("state", "in", ("requested", "approved")),
         ]).mapped("amount"))

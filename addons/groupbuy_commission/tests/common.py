@@ -12,6 +12,8 @@ class GroupbuyCommissionCommon(GroupbuyCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # a withdrawal holds its amount in the test's own transaction (no committed hold)
+        cls.env = cls.env(context=dict(cls.env.context, groupbuy_withdrawal_hold_inline=True))
         cls.company = cls.env.company
         cls.currency = cls.company.currency_id
         cls.company.write({
