@@ -126,6 +126,9 @@ class GroupbuyCommissionSettlement(models.Model):
                      WHERE id IN %s AND settlement_id IS NULL AND state = 'eligible'
                     """,
                     [settlement.id, self.env.uid, tuple(chunk)],
+                    # a concurrent run that claimed these lines first makes this one
+                    # retry (serialisation failure), an expected outcome: not an error
+                    log_exceptions=False,
                 )
         Line.invalidate_model(["settlement_id", "state", "write_uid", "write_date"])
         cr.execute(
