@@ -101,8 +101,16 @@ class TestCommissionPortal(GroupbuyCommissionHttpCommon):
         self.authenticate("gbc_customer", "gbc_customer")
         for url in routes:
             self.assertEqual(self.url_open(url).status_code, 404, f"{url}: not for a customer")
-        response = self.url_open("/my/groupbuy/commission/withdraw", data={"amount": "20"})
-        self.assertEqual(response.status_code, 400, "no CSRF token, no withdrawal")
+        # a customer's POST is refused like the pages
+        self.assertEqual(self._post_as_customer(), 404)
+
+    def _post_as_customer(self):
+        # the customer's own entry page gives the session's CSRF token
+        page = self.url_open(f"/my/groupbuy/{self.my_orders[0].id}").text
+        marker = 'name="csrf_token" value="'
+        token = page[page.index(marker) + len(marker):].split('"', 1)[0]
+        response = self.url_open("/my/groupbuy/commission/withdraw", data={"amount": "20", "csrf_token": token})
+        return response.status_code
 
     def test_withdraw_from_the_portal_with_a_new_bank_account(self):
         self.leader_bank.unlink()
