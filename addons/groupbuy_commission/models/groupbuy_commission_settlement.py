@@ -105,46 +105,53 @@ class GroupbuyCommissionSettlement(models.Model):
             ["amount:sum", "date_eligible:min", "id:array_agg"],
         )
         todo = [
-            (company, leader, date_from, ids)
+            (company, leader, amount, date_from, ids)
             for company, leader, amount, date_from, ids in groups
             if company.currency_id.compare_amounts(amount, 0.0) > 0
         ]
         if not todo:
             return []
         settlements = self.create([
-            {"company_id": company.id, "leader_id": leader.id, "date_from": date_from, "date_to": date_to}
-            for company, leader, date_from, _ids in todo
+            {
+                "company_id": company.id,
+                "leader_id": leader.id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "amount_total": company.currency_id.round(amount),
+            }
+            for company, leader, amount, date_from, _ids in todo
         ])
         self.flush_model()
-        cr = self.env.cr
-        for settlement, (_company, _leader, _date_from, ids) in zip(settlements, todo):
-            for chunk in split_every(self._CLAIM_BATCH, sorted(ids)):
-                cr.execute(
-                    """
-                    UPDATE groupbuy_commission_line
-                       SET settlement_id = %s, state = 'settled', write_uid = %s, write_date = now() at time zone 'UTC'
-                     WHERE id IN %s AND settlement_id IS NULL AND state = 'eligible'
-                    """,
-                    [settlement.id, self.env.uid, tuple(chunk)],
-                    # a concurrent run that claimed these lines first makes this one
-                    # retry (serialisation failure), an expected outcome: not an error
-                    log_exceptions=False,
-                )
+        pairs = [(line_id, settlement.id) for settlement, item in zip(settlements, todo) for line_id in item[4]]
+        claimed = {}
+        for chunk in split_every(self._CLAIM_BATCH, pairs):
+            self.env.cr.execute(
+                """
+                UPDATE groupbuy_commission_line AS line
+                   SET settlement_id = claim.settlement_id, state = 'settled',
+                       write_uid = %s, write_date = now() at time zone 'UTC'
+                  FROM unnest(%s::int[], %s::int[]) AS claim(line_id, settlement_id)
+                 WHERE line.id = claim.line_id AND line.settlement_id IS NULL AND line.state = 'eligible'
+             RETURNING line.settlement_id
+                """,
+                [self.env.uid, [p[0] for p in chunk], [p[1] for p in chunk]],
+                # a concurrent run that claimed these lines first makes this one
+                # retry (serialisation failure), an expected outcome: not an error
+                log_exceptions=False,
+            )
+            for (settlement_id,) in self.env.cr.fetchall():
+                claimed[settlement_id] = claimed.get(settlement_id, 0) + 1
         Line.invalidate_model(["settlement_id", "state", "write_uid", "write_date"])
-        cr.execute(
-            """
-            SELECT settlement_id, sum(amount) FROM groupbuy_commission_line
-             WHERE settlement_id IN %s GROUP BY settlement_id
-            """,
-            [tuple(settlements.ids)],
-        )
-        totals = dict(cr.fetchall())
-        empty = settlements.filtered(lambda s: s.id not in totals)
+        # under READ COMMITTED a line claimed meanwhile is skipped: total what was claimed
+        expected = {settlement.id: len(item[4]) for settlement, item in zip(settlements, todo)}
+        short = settlements.filtered(lambda s: claimed.get(s.id, 0) != expected[s.id])
+        if short:
+            totals = dict(Line._read_group([("settlement_id", "in", short.ids)], ["settlement_id"], ["amount:sum"]))
+            for settlement in short:
+                settlement.amount_total = settlement.currency_id.round(totals.get(settlement, 0.0))
+        empty = settlements.filtered(lambda s: not claimed.get(s.id))
         empty.unlink()
-        settlements -= empty
-        for settlement in settlements:
-            settlement.amount_total = settlement.currency_id.round(totals[settlement.id])
-        return settlements.ids
+        return (settlements - empty).ids
 
     def action_cancel(self):
         """A draft settlement is given up: its lines are eligible again."""
