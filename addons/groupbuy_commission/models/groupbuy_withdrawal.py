@@ -106,24 +106,21 @@ class GroupbuyWithdrawal(models.Model):
             "DELETE FROM groupbuy_withdrawal_hold WHERE create_date < (now() at time zone 'UTC') - make_interval(mins => %s)",
             [self._HOLD_MINUTES],
         )
+        # one statement, one snapshot: a request that commits meanwhile is counted
+        # either by its hold or by its withdrawal, never by neither
         cr.execute(
             """
-            SELECT coalesce(sum(amount), 0) FROM groupbuy_withdrawal
-             WHERE leader_id = %(leader)s AND company_id = %(company)s AND state IN ('requested', 'approved')
-            """,
-            {"leader": leader.id, "company": company.id},
-        )
-        asked = float(cr.fetchone()[0])
-        cr.execute(
-            """
-            SELECT coalesce(sum(h.amount), 0) FROM groupbuy_withdrawal_hold h
-             WHERE h.leader_id = %(leader)s AND h.company_id = %(company)s
-               AND h.create_date > (now() at time zone 'UTC') - make_interval(mins => %(minutes)s)
-               AND NOT EXISTS (SELECT 1 FROM groupbuy_withdrawal w WHERE w.hold_token = h.token)
+            SELECT (SELECT coalesce(sum(amount), 0) FROM groupbuy_withdrawal
+                     WHERE leader_id = %(leader)s AND company_id = %(company)s
+                       AND state IN ('requested', 'approved')),
+                   (SELECT coalesce(sum(h.amount), 0) FROM groupbuy_withdrawal_hold h
+                     WHERE h.leader_id = %(leader)s AND h.company_id = %(company)s
+                       AND h.create_date > (now() at time zone 'UTC') - make_interval(mins => %(minutes)s)
+                       AND NOT EXISTS (SELECT 1 FROM groupbuy_withdrawal w WHERE w.hold_token = h.token))
             """,
             {"leader": leader.id, "company": company.id, "minutes": self._HOLD_MINUTES},
         )
-        held = float(cr.fetchone()[0])
+        asked, held = (float(v) for v in cr.fetchone())
         currency = company.currency_id
         available = currency.round(max(unpaid - asked - held, 0.0))
         if currency.compare_amounts(amount, available) > 0:

@@ -1,4 +1,5 @@
 from odoo.exceptions import AccessError
+from odoo.modules.module import get_manifest, get_modules
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import GroupbuyCommissionCommon
@@ -162,3 +163,35 @@ class TestCommissionTours(GroupbuyCommissionHttpCommon):
         self.assertEqual(withdrawal.amount, 45.0)
         self.assertEqual(withdrawal.bank_account_id, self.leader_bank)
         self.assertEqual(withdrawal.state, "requested")
+
+
+@tagged("post_install", "-at_install")
+class TestCommissionStaffTour(HttpCase, GroupbuyCommissionCommon):
+    def setUp(self):
+        super().setUp()
+        # the web client's first page loads many static files at once, and Python 3.11's
+        # ast.parse (manifests) is not safe across threads: read them all beforehand
+        for module in get_modules():
+            get_manifest(module)
+
+    def test_tour_staff_settle_then_pay(self):
+        _c, orders = self._formed_campaign(customers=self.customers[:2], price=300.0)
+        self._make_eligible(orders)
+        self.start_tour(
+            "/odoo/action-groupbuy_commission.action_groupbuy_commission_settlement",
+            "groupbuy_commission_staff_settle",
+            login="admin",
+        )
+        settlement = self.env["groupbuy.commission.settlement"].search([("leader_id", "=", self.leader.id)])
+        self.assertEqual(settlement.amount_total, 60.0)
+        self.assertEqual(settlement.move_id.state, "posted")
+        withdrawal = self.env["groupbuy.withdrawal"].create({
+            "leader_id": self.leader.id, "amount": 60.0, "bank_account_id": self.leader_bank.id,
+        })
+        self.start_tour(
+            "/odoo/action-groupbuy_commission.action_groupbuy_withdrawal",
+            "groupbuy_commission_staff_pay",
+            login="admin",
+        )
+        self.assertEqual(withdrawal.state, "paid")
+        self.assertEqual(settlement.state, "paid")
