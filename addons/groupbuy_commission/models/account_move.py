@@ -13,7 +13,7 @@ class AccountMove(models.Model):
         # A credit note on a group order's invoice: commissions that left pending get
         # their reversal (pending ones follow the order's new worth).
         refunds = posted.filtered(lambda m: m.move_type == "out_refund")
-        orders = refunds.line_ids.sale_line_ids.order_id.filtered("groupbuy_commission_line_ids")
+        orders = refunds.sudo().line_ids.sale_line_ids.order_id.filtered("groupbuy_commission_line_ids")
         if orders:
             orders._groupbuy_commission_sync()
         return posted

@@ -35,17 +35,18 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     def _groupbuy_confirm(self):
         res = super()._groupbuy_confirm()
-        self.filtered(lambda o: o.state == "sale")._groupbuy_commission_create()
+        # commissions are the platform's books, whoever confirms (a join, the cron, staff)
+        self.sudo().filtered(lambda o: o.state == "sale")._groupbuy_commission_create()
         return res
 
     def _groupbuy_price_final(self):
         res = super()._groupbuy_price_final()
-        self._groupbuy_commission_sync(reprice=True)
+        self.sudo()._groupbuy_commission_sync(reprice=True)
         return res
 
     def _action_cancel(self):
         res = super()._action_cancel()
-        self.filtered("groupbuy_commission_line_ids")._groupbuy_commission_sync(cancelled=True)
+        self.sudo().filtered("groupbuy_commission_line_ids")._groupbuy_commission_sync(cancelled=True)
         return res
 
     # ------------------------------------------------------------------

@@ -8,7 +8,7 @@ class StockPicking(models.Model):
         res = super()._action_done()
         # Goods returned by a customer: commissions follow the returned quantity.
         returns = self.filtered(lambda p: p.return_id and p.state == "done")
-        orders = returns.move_ids.sale_line_id.order_id.filtered("groupbuy_commission_line_ids")
+        orders = returns.sudo().move_ids.sale_line_id.order_id.filtered("groupbuy_commission_line_ids")
         if orders:
             orders._groupbuy_commission_sync()
         return res

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import GroupbuyCommissionCommon
 
@@ -16,6 +16,14 @@ class TestCommissionLifecycle(GroupbuyCommissionCommon):
         self.assertEqual(set(order.groupbuy_commission_line_ids.mapped("state")), {"cancelled"})
         self.assertFalse(order.groupbuy_commission_line_ids.filtered(lambda l: l.kind == "reversal"))
         self.assertEqual(order.groupbuy_commission_total, 0.0)
+
+    def test_staff_without_commission_rights_can_still_cancel(self):
+        _campaign, order = self._formed_campaign(price=100.0)
+        salesman = new_test_user(self.env, login="gbc_salesman", groups="sales_team.group_sale_salesman_all_leads")
+        self.assertFalse(self.env["groupbuy.commission.line"].with_user(salesman).has_access("read"))
+        order.with_user(salesman).with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(set(order.groupbuy_commission_line_ids.mapped("state")), {"cancelled"})
 
     def test_eligible_after_delivery_and_window(self):
         _c, order = self._formed_campaign(price=100.0)
