@@ -1,0 +1,36 @@
+{
+    "name": "Group Buying Commission",
+    "summary": "Leaders' commission (分佣): rules, tiers, team share, settlements as vendor bills, withdrawals and store credit",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Group Buying",
+    "author": "Community Group Buying",
+    "website": "https://example.com/community-groupbuy",
+    "license": "LGPL-3",
+    "depends": ["community_groupbuy", "account", "sale_loyalty"],
+    "external_dependencies": {"python": ["cn2an"]},
+    "data": [
+        "security/groupbuy_commission_security.xml",
+        "security/ir.model.access.csv",
+        "data/groupbuy_commission_data.xml",
+        "report/groupbuy_commission_statement.xml",
+        "views/groupbuy_commission_rule_views.xml",
+        "views/groupbuy_commission_line_views.xml",
+        "wizards/groupbuy_commission_settle_wizard_views.xml",
+        "views/groupbuy_commission_settlement_views.xml",
+        "views/groupbuy_withdrawal_views.xml",
+        "wizards/groupbuy_withdrawal_reject_wizard_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/groupbuy_commission_portal_templates.xml",
+        "views/groupbuy_commission_menus.xml",
+    ],
+    "demo": [
+        "demo/groupbuy_commission_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "groupbuy_commission/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

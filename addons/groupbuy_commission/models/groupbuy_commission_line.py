@@ -1,0 +1,207 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_round
+
+
+class GroupbuyCommissionLine(models.Model):
+    """What one leader earns on one sold line (or a team share, a bonus, a reversal).
+
+    ``pending`` (group formed) → ``eligible`` (delivered and the after-sales window
+    passed) → ``settled`` (on a settlement) → ``paid`` (its bill paid). A cancelled order's
+    pending lines become ``cancelled``. History is never edited once a line left
+    ``pending``: a refund adds a negative ``reversal`` line linked to the original.
+    """
+
+    _name = "groupbuy.commission.line"
+    _description = "Group Buying Commission Line"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    leader_id = fields.Many2one("res.partner", string="Leader", required=True, index=True, ondelete="restrict")
+    order_id = fields.Many2one("sale.order", string="Order", index="btree_not_null", ondelete="restrict")
+    sale_line_id = fields.Many2one("sale.order.line", string="Order line", index="btree_not_null", ondelete="set null")
+    campaign_id = fields.Many2one("groupbuy.campaign", string="Campaign", index="btree_not_null")
+    product_id = fields.Many2one("product.product", string="Product")
+    customer_id = fields.Many2one("res.partner", string="Customer")
+    customer_masked = fields.Char(string="Customer (masked)", compute="_compute_customer_masked")
+    rule_id = fields.Many2one("groupbuy.commission.rule", string="Rule", ondelete="set null")
+    amount_type = fields.Selection(
+        [
+            ("percent", "Percentage of the sale"),
+            ("fixed", "Fixed amount per unit"),
+            ("margin", "Percentage of the margin"),
+        ],
+        string="Type",
+        help="The rule's type when the line was made (kept if the rule changes later).",
+    )
+    rate = fields.Float(digits="Product Price", help="The rule's percentage or amount per unit applied.")
+    base_amount = fields.Monetary(string="Base", help="Untaxed amount of the sold line.")
+    quantity = fields.Float(digits="Product Unit of Measure")
+    amount = fields.Monetary(required=True)
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("eligible", "Eligible"),
+            ("settled", "Settled"),
+            ("paid", "Paid"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="pending",
+        index=True,
+    )
+    kind = fields.Selection(
+        [
+            ("direct", "Direct"),
+            ("team", "Team"),
+            ("bonus", "Bonus"),
+            ("reversal", "Reversal"),
+        ],
+        required=True,
+        default="direct",
+        index=True,
+    )
+    settlement_id = fields.Many2one(
+        "groupbuy.commission.settlement", string="Settlement", index="btree_not_null", readonly=True, copy=False
+    )
+    origin_line_id = fields.Many2one(
+        "groupbuy.commission.line",
+        string="Origin",
+        index="btree_not_null",
+        ondelete="restrict",
+        help="A reversal's original line; a team line's sub-leader line.",
+    )
+    reversal_ids = fields.One2many("groupbuy.commission.line", "origin_line_id", string="Derived lines")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True, help="When the commission was earned.")
+    date_delivered = fields.Datetime(string="Delivered on", readonly=True)
+    date_eligible = fields.Date(string="Eligible from", readonly=True, index="btree_not_null")
+    note = fields.Char()
+
+    _sql_constraints = [
+        (
+            "settled_has_settlement",
+            "CHECK (state NOT IN ('settled', 'paid') OR settlement_id IS NOT NULL)",
+            "A settled commission line belongs to a settlement.",
+        ),
+        (
+            "reversal_negative",
+            "CHECK (kind != 'reversal' OR (amount <= 0 AND origin_line_id IS NOT NULL))",
+            "A reversal is negative and linked to the line it reverses.",
+        ),
+    ]
+
+    @api.depends("customer_id")
+    def _compute_customer_masked(self):
+        mask = self.env["sale.order"]._groupbuy_mask_name
+        for line in self:
+            line.customer_masked = mask(line.customer_id.sudo().name) if line.customer_id else False
+
+    @api.depends("kind", "order_id", "product_id")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for line in self:
+            parts = [kinds.get(line.kind), line.order_id.name, line.product_id.display_name]
+            line.display_name = " · ".join(p for p in parts if p)
+
+    def write(self, vals):
+        if "amount" in vals and any(line.state != "pending" for line in self):
+            raise UserError(self.env._(
+                "A commission that left pending is history: add a reversal instead of changing it."
+            ))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_pending(self):
+        if any(line.state not in ("pending", "cancelled") for line in self):
+            raise UserError(self.env._("Only pending or cancelled commission lines can be deleted."))
+
+    @api.model
+    def _groupbuy_amount(self, amount_type, rate, base_amount, qty, cost, currency):
+        if amount_type == "fixed":
+            amount = qty * rate
+        elif amount_type == "margin":
+            amount = max(base_amount - qty * cost, 0.0) * rate / 100.0
+        else:
+            amount = base_amount * rate / 100.0
+        return float_round(amount, precision_rounding=currency.rounding)
+
+    # ------------------------------------------------------------------
+    # pending → eligible
+    # ------------------------------------------------------------------
+    @api.model
+    def _groupbuy_update_eligible(self, date=None, leader_ids=None):
+        """Move pending lines to eligible whose order's outgoing deliveries are done and
+        whose after-sales window passed by ``date`` (today by default)."""
+        date = fields.Date.to_date(date or fields.Date.context_today(self))
+        domain = [("state", "=", "pending"), ("order_id", "!=", False)]
+        if leader_ids:
+            domain.append(("leader_id", "in", list(leader_ids)))
+        pending = self.search(domain)
+        orders = pending.order_id
+        done_on = {}
+        for order in orders:
+            outgoing = order.picking_ids.filtered(
+                lambda p: p.picking_type_code == "outgoing" and p.state != "cancel" and not p.return_id
+            )
+            if outgoing and all(p.state == "done" for p in outgoing):
+                done_on[order.id] = max(outgoing.mapped("date_done"))
+            elif not outgoing and order.state == "sale" and all(
+                line.qty_delivered >= line.product_uom_qty
+                for line in order.order_line.filtered(lambda l: l.groupbuy_line_id)
+            ):
+                # services and consumables delivered without picking
+                done_on[order.id] = order.date_order
+        moved = self.browse()
+        for line in pending:
+            delivered = done_on.get(line.order_id.id)
+            if not delivered:
+                continue
+            window = line.company_id.groupbuy_after_sales_days
+            eligible_from = fields.Date.to_date(delivered) + timedelta(days=window)
+            if eligible_from <= date:
+                line.write({"state": "eligible", "date_delivered": delivered, "date_eligible": eligible_from})
+                moved |= line
+        return moved
+
+    @api.model
+    def _cron_update_eligible(self):
+        self._groupbuy_update_eligible()
+
+    # ------------------------------------------------------------------
+    # Team shares and reversals
+    # ------------------------------------------------------------------
+    def _groupbuy_team_amount(self, amount, percent):
+        return float_round(amount * percent / 100.0, precision_rounding=self.currency_id.rounding)
+
+    def _groupbuy_reversal_vals(self, target):
+        """Values of the reversal that brings this line (with its earlier reversals) down
+        to ``target``; nothing when it is not worth more than that."""
+        self.ensure_one()
+        recorded = self.amount + sum(
+            self.reversal_ids.filtered(lambda l: l.kind == "reversal" and l.state != "cancelled").mapped("amount")
+        )
+        diff = float_round(target - recorded, precision_rounding=self.currency_id.rounding)
+        if self.currency_id.compare_amounts(diff, 0.0) >= 0:
+            return []
+        return [{
+            "company_id": self.company_id.id,
+            "leader_id": self.leader_id.id,
+            "order_id": self.order_id.id,
+            "sale_line_id": self.sale_line_id.id,
+            "campaign_id": self.campaign_id.id,
+            "product_id": self.product_id.id,
+            "customer_id": self.customer_id.id,
+            "rule_id": self.rule_id.id,
+            "amount_type": self.amount_type,
+            "rate": self.rate,
+            "amount": diff,
+            "kind": "reversal",
+            "state": "eligible",
+            "date_eligible": fields.Date.context_today(self),
+            "origin_line_id": self.id,
+            "note": self.env._("Refund of %(order)s", order=self.order_id.name),
+        }]

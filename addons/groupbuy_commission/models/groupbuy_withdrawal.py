@@ -1,0 +1,339 @@
+import functools
+import secrets
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+
+class GroupbuyWithdrawal(models.Model):
+    """A leader asks for their settled commission (提现): to their bank account, or as
+    store credit on an eWallet card."""
+
+    _name = "groupbuy.withdrawal"
+    _description = "Group Buying Commission Withdrawal"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    leader_id = fields.Many2one("res.partner", string="Leader", required=True, index=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    amount = fields.Monetary(required=True, tracking=True)
+    method = fields.Selection(
+        [("bank", "Bank transfer"), ("store_credit", "Store credit")],
+        required=True,
+        default="bank",
+        tracking=True,
+    )
+    bank_account_id = fields.Many2one(
+        "res.partner.bank",
+        string="Bank account",
+        domain="[('partner_id', '=', leader_id)]",
+        tracking=True,
+    )
+    state = fields.Selection(
+        [
+            ("requested", "Requested"),
+            ("approved", "Approved"),
+            ("paid", "Paid"),
+            ("rejected", "Rejected"),
+        ],
+        default="requested",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    date_request = fields.Date(string="Requested on", default=fields.Date.context_today, readonly=True)
+    date_payout = fields.Date(string="Payout date", readonly=True, tracking=True)
+    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False, check_company=True)
+    move_id = fields.Many2one(
+        "account.move", string="Store credit entry", readonly=True, copy=False, check_company=True
+    )
+    loyalty_card_id = fields.Many2one("loyalty.card", string="eWallet", readonly=True, copy=False)
+    reject_reason = fields.Text(readonly=True)
+    hold_token = fields.Char(readonly=True, copy=False, index="btree_not_null", groups="base.group_system")
+
+    _sql_constraints = [("amount_positive", "CHECK (amount > 0)", "A withdrawal is a positive amount.")]
+
+    # ------------------------------------------------------------------
+    # Asking
+    # ------------------------------------------------------------------
+    # A request's amount is held, while its transaction runs, in a table of its own
+    # written by a separate READ COMMITTED transaction under a per-leader lock (the way
+    # the join reserves stock): concurrent requests see each other and the balance can
+    # never go negative. A hold ends with its request's transaction; one its request
+    # committed is matched by ``hold_token``; a forgotten one expires.
+    _HOLD_LOCK = 74031
+    _HOLD_MINUTES = 10
+
+    def init(self):
+        super().init()
+        self.env.cr.execute("""
+            CREATE TABLE IF NOT EXISTS groupbuy_withdrawal_hold (
+                token varchar PRIMARY KEY,
+                leader_id integer NOT NULL,
+                company_id integer NOT NULL,
+                amount numeric NOT NULL,
+                create_date timestamp without time zone NOT NULL DEFAULT (now() at time zone 'UTC')
+            )
+        """)
+
+    @api.model
+    def _groupbuy_hold(self, leader, company, amount, unpaid):
+        """Hold ``amount`` of ``leader``'s ``unpaid`` bills, or refuse; the hold's token."""
+        token = secrets.token_hex(16)
+        registry = self.env.registry
+        inline = self.env.context.get("groupbuy_withdrawal_hold_inline")
+        if registry.ready and not registry.in_test_mode() and not inline:
+            with registry.cursor() as cr:
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                self._groupbuy_apply_hold(cr, leader, company, amount, unpaid, token)
+            release = functools.partial(self._groupbuy_release_hold, registry, token)
+            self.env.cr.postcommit.add(release)
+            self.env.cr.postrollback.add(release)
+        else:
+            # installing, or tests on one shared cursor (context key
+            # ``groupbuy_withdrawal_hold_inline``): hold in the current transaction
+            self._groupbuy_apply_hold(self.env.cr, leader, company, amount, unpaid, token)
+        return token
+
+    def _groupbuy_apply_hold(self, cr, leader, company, amount, unpaid, token):
+        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [self._HOLD_LOCK, leader.id])
+        cr.execute(
+            "DELETE FROM groupbuy_withdrawal_hold WHERE create_date < (now() at time zone 'UTC') - make_interval(mins => %s)",
+            [self._HOLD_MINUTES],
+        )
+        # one statement, one snapshot: a request that commits meanwhile is counted
+        # either by its hold or by its withdrawal, never by neither
+        cr.execute(
+            """
+            SELECT (SELECT coalesce(sum(amount), 0) FROM groupbuy_withdrawal
+                     WHERE leader_id = %(leader)s AND company_id = %(company)s
+                       AND state IN ('requested', 'approved')),
+                   (SELECT coalesce(sum(h.amount), 0) FROM groupbuy_withdrawal_hold h
+                     WHERE h.leader_id = %(leader)s AND h.company_id = %(company)s
+                       AND h.create_date > (now() at time zone 'UTC') - make_interval(mins => %(minutes)s)
+                       AND NOT EXISTS (SELECT 1 FROM groupbuy_withdrawal w WHERE w.hold_token = h.token))
+            """,
+            {"leader": leader.id, "company": company.id, "minutes": self._HOLD_MINUTES},
+        )
+        asked, held = (float(v) for v in cr.fetchone())
+        currency = company.currency_id
+        available = currency.round(max(unpaid - asked - held, 0.0))
+        if currency.compare_amounts(amount, available) > 0:
+            raise UserError(self.env._(
+                "You can withdraw at most %(balance)s, your available commission.",
+                balance=currency.format(available),
+            ))
+        cr.execute(
+            "INSERT INTO groupbuy_withdrawal_hold (token, leader_id, company_id, amount) VALUES (%s, %s, %s, %s)",
+            [token, leader.id, company.id, amount],
+        )
+
+    @staticmethod
+    def _groupbuy_release_hold(registry, token):
+        with registry.cursor() as cr:
+            cr.execute("DELETE FROM groupbuy_withdrawal_hold WHERE token = %s", [token])
+
+    @api.model
+    def _groupbuy_payout_date(self, company, start=None):
+        """T+N business days (Monday to Friday) from ``start``."""
+        day = fields.Date.to_date(start or fields.Date.context_today(self))
+        remaining = int(company.groupbuy_withdrawal_payout_days or 1)
+        while remaining:
+            day += timedelta(days=1)
+            if day.weekday() < 5:
+                remaining -= 1
+        return day
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Partner = self.env["res.partner"].sudo()
+        for vals in vals_list:
+            leader = Partner.browse(vals["leader_id"]).commercial_partner_id
+            company = self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
+            vals["leader_id"] = leader.id
+            vals["company_id"] = company.id
+            self._groupbuy_check_request(leader, company, vals)
+            vals["name"] = self.env["ir.sequence"].sudo().next_by_code("groupbuy.withdrawal") or "/"
+            vals["date_payout"] = self._groupbuy_payout_date(company)
+        withdrawals = super().create(vals_list)
+        auto = withdrawals.filtered(
+            lambda w: w.currency_id.compare_amounts(w.amount, w.company_id.groupbuy_withdrawal_auto_amount) < 0
+        )
+        if auto:
+            auto.sudo()._groupbuy_approve(self.env._("Approved automatically (below the approval amount)."))
+        return withdrawals
+
+    @api.model
+    def _groupbuy_check_request(self, leader, company, vals):
+        currency = company.currency_id
+        amount = currency.round(vals.get("amount") or 0.0)
+        vals["amount"] = amount
+        if not leader.groupbuy_is_leader:
+            raise UserError(self.env._("Only a group leader can withdraw commission."))
+        minimum = company.groupbuy_withdrawal_min_amount
+        if currency.compare_amounts(amount, minimum) < 0 or currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._(
+                "You can withdraw from %(minimum)s: please enter a larger amount.",
+                minimum=currency.format(max(minimum, currency.rounding)),
+            ))
+        if vals.get("method", "bank") == "bank":
+            bank = self.env["res.partner.bank"].sudo().browse(vals.get("bank_account_id") or ())
+            if not bank:
+                raise UserError(self.env._("Add the bank account the money should go to."))
+            if bank.partner_id.commercial_partner_id != leader:
+                raise UserError(self.env._("The money can only go to a bank account of your own."))
+        unpaid = leader.with_company(company)._groupbuy_commission_unpaid()
+        vals["hold_token"] = self._groupbuy_hold(leader, company, amount, unpaid)
+
+    # ------------------------------------------------------------------
+    # Staff decide
+    # ------------------------------------------------------------------
+    def action_approve(self):
+        if any(w.state != "requested" for w in self):
+            raise UserError(self.env._("Only a requested withdrawal can be approved."))
+        self._groupbuy_approve(self.env._("Approved by %(user)s.", user=self.env.user.name))
+        return True
+
+    def _groupbuy_approve(self, message):
+        for withdrawal in self:
+            withdrawal.state = "approved"
+            withdrawal.message_post(body=message)
+
+    def action_reject(self, reason=None):
+        if not reason:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "groupbuy.withdrawal.reject.wizard",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_withdrawal_ids": self.ids},
+            }
+        if any(w.state not in ("requested", "approved") for w in self):
+            raise UserError(self.env._("A paid or rejected withdrawal cannot be rejected."))
+        for withdrawal in self:
+            withdrawal.write({"state": "rejected", "reject_reason": reason})
+            withdrawal.message_post(body=self.env._("Rejected: %(reason)s", reason=reason))
+        return True
+
+    # ------------------------------------------------------------------
+    # Paying
+    # ------------------------------------------------------------------
+    def _groupbuy_open_bill_lines(self):
+        """The leader's commission bills' payable lines not yet paid, oldest first."""
+        self.ensure_one()
+        settlements = self.env["groupbuy.commission.settlement"].sudo().search([
+            ("leader_id", "=", self.leader_id.id),
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "invoiced"),
+        ])
+        return settlements.move_id.line_ids.filtered(
+            lambda l: l.account_type == "liability_payable" and not l.reconciled
+        ).sorted(lambda l: (l.date, l.id))
+
+    def _get_payment_journal(self):
+        self.ensure_one()
+        journal = self.company_id.groupbuy_withdrawal_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(self.company_id), ("type", "=", "bank")], limit=1
+        )
+        if not journal:
+            raise UserError(self.env._("Set up a bank journal to pay the leaders' withdrawals."))
+        return journal
+
+    def _prepare_payment_vals(self):
+        self.ensure_one()
+        return {
+            "payment_type": "outbound",
+            "partner_type": "supplier",
+            "partner_id": self.leader_id.id,
+            "amount": self.amount,
+            "currency_id": self.currency_id.id,
+            "journal_id": self._get_payment_journal().id,
+            "company_id": self.company_id.id,
+            "partner_bank_id": self.bank_account_id.id,
+            "date": fields.Date.context_today(self),
+            "memo": self.env._("Commission withdrawal %(name)s", name=self.name),
+        }
+
+    def action_pay(self):
+        """Pay approved withdrawals: an outbound payment (bank) or an eWallet top-up
+        (store credit), reconciled with the leader's commission bills."""
+        if any(w.state != "approved" for w in self):
+            raise UserError(self.env._("Only an approved withdrawal can be paid."))
+        for withdrawal in self.sudo():
+            bill_lines = withdrawal._groupbuy_open_bill_lines()
+            if withdrawal.currency_id.compare_amounts(
+                -sum(bill_lines.mapped("amount_residual")), withdrawal.amount
+            ) < 0:
+                raise UserError(self.env._(
+                    "Withdrawal %(name)s is more than the leader's unpaid commission bills.",
+                    name=withdrawal.name,
+                ))
+            if withdrawal.method == "bank":
+                payment = self.env["account.payment"].create(withdrawal._prepare_payment_vals())
+                payment.action_post()
+                counterpart = payment.move_id.line_ids.filtered(lambda l: l.account_type == "liability_payable")
+                withdrawal.payment_id = payment
+            else:
+                move = withdrawal._groupbuy_store_credit_entry()
+                counterpart = move.line_ids.filtered(lambda l: l.account_type == "liability_payable")
+                withdrawal.move_id = move
+                withdrawal._groupbuy_top_up_ewallet()
+            (counterpart | bill_lines).reconcile()
+            withdrawal.state = "paid"
+            withdrawal.message_post(body=self.env._("Paid."))
+        return True
+
+    # ------------------------------------------------------------------
+    # Store credit
+    # ------------------------------------------------------------------
+    def _groupbuy_store_credit_entry(self):
+        """Payable to the leader → the store credit liability, until spent."""
+        self.ensure_one()
+        company = self.company_id
+        account = company._groupbuy_store_credit_account()
+        payable = self.leader_id.with_company(company).property_account_payable_id
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
+        )
+        label = self.env._("Commission %(name)s taken as store credit", name=self.name)
+        move = self.env["account.move"].create({
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "company_id": company.id,
+            "date": fields.Date.context_today(self),
+            "ref": label,
+            "line_ids": [
+                Command.create({
+                    "account_id": payable.id, "partner_id": self.leader_id.id, "name": label, "debit": self.amount,
+                }),
+                Command.create({
+                    "account_id": account.id, "partner_id": self.leader_id.id, "name": label, "credit": self.amount,
+                }),
+            ],
+        })
+        move.action_post()
+        return move
+
+    def _groupbuy_top_up_ewallet(self):
+        self.ensure_one()
+        program = self.company_id._groupbuy_store_credit_program()
+        card = self.env["loyalty.card"].search(
+            [("program_id", "=", program.id), ("partner_id", "=", self.leader_id.id)], limit=1
+        )
+        if not card:
+            card = self.env["loyalty.card"].create({
+                "program_id": program.id, "partner_id": self.leader_id.id, "points": 0.0,
+            })
+        card.points = self.currency_id.round(card.points + self.amount)
+        self.env["loyalty.history"].create({
+            "card_id": card.id,
+            "description": self.env._("Commission withdrawal %(name)s", name=self.name),
+            "issued": self.amount,
+        })
+        self.loyalty_card_id = card
+        return card

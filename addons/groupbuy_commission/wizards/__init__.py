@@ -1,0 +1,1 @@
+from . import groupbuy_commission_settle_wizard, groupbuy_withdrawal_reject_wizard
