@@ -89,9 +89,10 @@ class GroupbuyDeliveryRoute(models.Model):
             for sequence, node in enumerate(order, start=1):
                 stops[node - 1].sequence = sequence * 10
             route.write({"distance_before_km": before, "optimized_by": solver})
+            before_text, after_text = "%.2f" % before, "%.2f" % after
             route.message_post(body=self.env._(
                 "Stops optimised (%(solver)s): %(before)s km before, %(after)s km after.",
-                solver=solver, before=f"{before:.2f}", after=f"{after:.2f}",
+                solver=solver, before=before_text, after=after_text,
             ))
         return True
 

@@ -126,7 +126,12 @@ class TestPickupVerificationRoutes(GroupbuyPickupHttpCommon):
         self.assertEqual(self.orders[0].groupbuy_pickup_state, "arrived")
 
     def test_leader_receives_goods_looks_up_and_confirms(self):
+        self.leader_user.lang = "zh_CN"
         self.authenticate("gbp_leader", "gbp_leader")
+        # the platform's website speaks Chinese first
+        zh = self.url_open(f"/my/groupbuy/pickup?point_id={self.point.id}").text
+        self.assertIn("提货核销", zh)
+        self.assertIn("确认收货", zh)
         page = self.url_open(f"/en/my/groupbuy/pickup?point_id={self.point.id}")
         self.assertEqual(page.status_code, 200)
         self.assertIn("Goods received", page.text)
