@@ -47,6 +47,7 @@ class GroupbuyPickupPortal(CustomerPortal):
             "order": False,
             "siblings": request.env["sale.order"],
             "code": "",
+            "is_point_leader": request.env.user.commercial_partner_id == point.sudo().leader_id.commercial_partner_id,
             "error": None,
             "message": None,
             **values,
@@ -62,6 +63,7 @@ class GroupbuyPickupPortal(CustomerPortal):
         messages = {
             "collected": request.env._("Handed over: the pickup is recorded."),
             "arrived": request.env._("Goods received: the customers are notified with their codes."),
+            "clerks": request.env._("The clerks of this point are updated."),
         }
         return self._groupbuy_render(self._groupbuy_pickup_values(points, point, message=messages.get(message)))
 
@@ -98,3 +100,20 @@ class GroupbuyPickupPortal(CustomerPortal):
         point = self._groupbuy_points_or_404(point_id)
         point.action_goods_arrived()
         return request.redirect(f"/my/groupbuy/pickup?point_id={point.id}&message=arrived")
+
+    @http.route("/my/groupbuy/pickup/<int:point_id>/clerks", type="http", auth="user", website=True,
+                methods=["POST"])
+    def portal_my_groupbuy_pickup_clerks(self, point_id, login=None, remove_user_id=None, **post):
+        """The leader names (or removes) the clerks who may verify at their point."""
+        points = self._groupbuy_points_or_404()
+        point = self._groupbuy_points_or_404(point_id)
+        try:
+            if remove_user_id:
+                point.action_remove_clerk(remove_user_id)
+            else:
+                point.action_add_clerk(login)
+        except (UserError, AccessError) as error:
+            return self._groupbuy_render(
+                self._groupbuy_pickup_values(points, point, error=error.args[0]), status=400
+            )
+        return request.redirect(f"/my/groupbuy/pickup?point_id={point.id}&message=clerks")

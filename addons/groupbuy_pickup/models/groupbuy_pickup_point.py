@@ -282,3 +282,37 @@ class GroupbuyPickupPoint(models.Model):
         ])
         orders._groupbuy_mark_arrived()
         return True
+
+    # ------------------------------------------------------------------
+    # Clerks the leader names
+    # ------------------------------------------------------------------
+    def _groupbuy_check_leader(self):
+        self.ensure_one()
+        user = self.env.user
+        if not (user.has_group("community_groupbuy.group_groupbuy_officer")
+                or user.commercial_partner_id == self.sudo().leader_id.commercial_partner_id):
+            raise AccessError(self.env._("Only the leader of %(point)s can name its clerks.", point=self.name))
+
+    def action_add_clerk(self, login):
+        """The point's leader names a clerk: an existing user, by login (phone or email)."""
+        self._groupbuy_check_leader()
+        login = (login or "").strip()
+        user = self.env["res.users"].sudo().search([("login", "=ilike", login)], limit=1) if login else None
+        if not user:
+            raise UserError(self.env._(
+                "Nobody has the login %(login)s: the clerk first creates an account on the website.",
+                login=login or "-",
+            ))
+        point = self.sudo()
+        point.clerk_user_ids = [fields.Command.link(user.id)]
+        point.message_post(body=self.env._("%(user)s may now verify pickups here.", user=user.name))
+        return user
+
+    def action_remove_clerk(self, user_id):
+        self._groupbuy_check_leader()
+        point = self.sudo()
+        user = point.clerk_user_ids.filtered(lambda u: u.id == int(user_id))
+        if user:
+            point.clerk_user_ids = [fields.Command.unlink(user.id)]
+            point.message_post(body=self.env._("%(user)s no longer verifies pickups here.", user=user.name))
+        return True

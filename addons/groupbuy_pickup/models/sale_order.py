@@ -221,8 +221,8 @@ class SaleOrder(models.Model):
     def _cron_groupbuy_pickup_overdue(self, batch_size=500):
         """Orders not collected N days after arrival: flagged overdue, reminded once."""
         template = self.env.ref("groupbuy_pickup.mail_template_pickup_overdue", raise_if_not_found=False)
-        for company in self.env["res.company"].search([]):
-            limit = fields.Datetime.now() - timedelta(days=company.groupbuy_pickup_overdue_days or 0)
+        for company in self.env["res.company"].search([("groupbuy_pickup_overdue_days", ">", 0)]):
+            limit = fields.Datetime.now() - timedelta(days=company.groupbuy_pickup_overdue_days)
             orders = self.sudo().search([
                 ("company_id", "=", company.id),
                 ("groupbuy_pickup_state", "=", "arrived"),

@@ -74,3 +74,16 @@ class TestPickupPointChoice(GroupbuyPickupCommon):
         self.assertEqual(entry["pickup_point"], self.point.name)
         self.assertNotIn(campaign.order_ids[0].groupbuy_pickup_code, str(entry))
         self.assertEqual(campaign._groupbuy_pickup_summary(), [{"name": self.point.name, "orders": 2, "collected": 0}])
+
+    def test_orders_from_before_the_addon_get_their_default_point_and_code(self):
+        leader = self.env["res.partner"].create({"name": "新团长", "groupbuy_is_leader": True})
+        campaign = self._campaign_with_points(leader_id=leader.id, community_id=False)
+        orders = self._form_group(campaign, self.customers[6:8])
+        self.assertFalse(orders.groupbuy_pickup_point_id, "the leader has no point yet")
+        point = self.env["groupbuy.pickup.point"].create({
+            "name": "新团长家", "leader_id": leader.id, "partner_id": leader.id,
+        })
+        self.env["sale.order"]._groupbuy_assign_default_pickup_points()
+        self.assertEqual(orders.groupbuy_pickup_point_id, point)
+        self.assertTrue(all(code and len(code) == 10 for code in orders.mapped("groupbuy_pickup_code")))
+        self.assertEqual(set(orders.mapped("groupbuy_pickup_state")), {"waiting"})

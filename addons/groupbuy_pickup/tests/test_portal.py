@@ -159,3 +159,27 @@ class TestPickupVerificationRoutes(GroupbuyPickupHttpCommon):
         self.assertIn("locked", response.text)
         self.assertEqual(self.env["groupbuy.pickup.attempt"].search_count(
             [("user_id", "=", self.leader_user.id), ("wrong_code", "=", True)]), 5)
+
+    def test_leader_names_a_clerk_who_then_verifies(self):
+        clerk = new_test_user(self.env, login="gbp_clerk", groups="base.group_portal", name="店员小张", lang="en_US")
+        self._arrive(self.orders)
+        self.authenticate("gbp_clerk", "gbp_clerk")
+        self.assertEqual(self.url_open("/my/groupbuy/pickup").status_code, 404, "not a clerk yet")
+        self.authenticate("gbp_leader", "gbp_leader")
+        response = self._post(f"/en/my/groupbuy/pickup/{self.point.id}/clerks", {"login": "nobody"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Nobody has the login", response.text)
+        response = self._post(f"/my/groupbuy/pickup/{self.point.id}/clerks", {"login": "gbp_clerk"})
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.point.clerk_user_ids, clerk)
+        self.authenticate("gbp_clerk", "gbp_clerk")
+        page = self.url_open(f"/en/my/groupbuy/pickup?point_id={self.point.id}").text
+        self.assertNotIn("Add clerk", page, "a clerk does not name clerks")
+        self.assertEqual(self._post("/my/groupbuy/pickup/confirm", {"code": self.code}).status_code, 303)
+        self.assertEqual(self.orders[0].groupbuy_collected_by_id, clerk)
+        response = self._post(f"/en/my/groupbuy/pickup/{self.point.id}/clerks", {"remove_user_id": clerk.id})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.point.clerk_user_ids, clerk)
+        self.authenticate("gbp_leader", "gbp_leader")
+        self._post(f"/my/groupbuy/pickup/{self.point.id}/clerks", {"remove_user_id": clerk.id})
+        self.assertFalse(self.point.clerk_user_ids)
