@@ -20,7 +20,7 @@ class TestRoutesAndDispatch(GroupbuyPickupCommon):
         cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
         cls.warehouse.partner_id.write({"partner_latitude": 31.2000, "partner_longitude": 121.5000})
         cls.route = cls.env["groupbuy.delivery.route"].create({
-            "name": "浦东线 A",
+            "name": "测试线 A",
             "warehouse_id": cls.warehouse.id,
             "vehicle": "沪A·12345",
             "stop_ids": [Command.create({"pickup_point_id": cls.point.id, "sequence": 1}),

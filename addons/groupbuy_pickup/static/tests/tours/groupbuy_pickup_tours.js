@@ -23,6 +23,7 @@ tours.add("groupbuy_pickup_choose_point", {
         {
             content: "The entry shows the chosen point",
             trigger: ".o_groupbuy_entry_point:contains(阳光花园便利店)",
+            timeout: 30000,
         },
     ],
 });
@@ -42,6 +43,7 @@ tours.add("groupbuy_pickup_verify_code", {
         {
             content: "The customer's items are shown",
             trigger: ".o_groupbuy_pickup_found:contains(阳山水蜜桃)",
+            timeout: 30000,
         },
         {
             trigger: ".o_groupbuy_pickup_confirm",
@@ -50,6 +52,7 @@ tours.add("groupbuy_pickup_verify_code", {
         {
             content: "Handed over",
             trigger: ".o_groupbuy_message",
+            timeout: 30000,
         },
     ],
 });
