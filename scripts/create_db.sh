@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # The addons a platform database has (`create_db.sh --addons` prints them).
-ADDONS=${GROUPBUY_ADDONS:-community_groupbuy,payment_demo,groupbuy_commission}
+ADDONS=${GROUPBUY_ADDONS:-community_groupbuy,payment_demo,groupbuy_commission,groupbuy_pickup}
 if [ "${1:-}" = --addons ]; then echo "$ADDONS"; exit 0; fi
 DB=$1
 LOG=${2:-/dev/stderr}
