@@ -52,9 +52,13 @@ class GroupbuyCampaign(models.Model):
             if self._lock_for_success():
                 self._action_succeed()
             else:
-                order._groupbuy_confirm_soon()
+                # another join formed the group first: confirm this entry, which that
+                # join's transaction cannot see
+                order._groupbuy_confirm_formed()
         elif self.state == "succeeded":
-            order._groupbuy_confirm_soon()
+            # the group has formed: the customer's entry is confirmed at once (pickings,
+            # pickup code, commission), as the customer and the leader expect
+            order._groupbuy_confirm_formed()
         return order.id
 
     def _join_create_context(self):
@@ -320,8 +324,8 @@ class GroupbuyCampaign(models.Model):
             "groupbuy_sequence": sequence,
             # the entry's link carries it (portal.mixin): made now rather than written after
             "access_token": str(uuid.uuid4()),
-            # joins after the group formed are confirmed by the cron a moment later
-            # (``sale.order._groupbuy_confirm_soon``): they wait until then
+            # every entry waits for its group first (``join`` confirms it at once when
+            # the group has formed)
             "groupbuy_status": "waiting",
             "order_line": [
                 fields.Command.create(line._prepare_join_order_line_vals(qty, participants))

@@ -225,17 +225,6 @@ class SaleOrder(models.Model):
         if orders:
             orders.action_confirm()
 
-    def _groupbuy_confirm_soon(self):
-        """An entry that joined a formed group: confirmed (pickings created) by the
-        campaigns' cron, triggered now, with the other entries that joined meanwhile, in
-        one batch. A join does not wait for Odoo's confirmation (stock rules, pickings:
-        about half of a join's work), which nothing needs before the campaign ends."""
-        cron = self.env.ref("community_groupbuy.ir_cron_groupbuy_process_campaigns", raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger()
-        else:
-            self._groupbuy_confirm()
-
     def _groupbuy_price_final(self):
         """Called on a campaign's confirmed orders when their group price is final (at
         close, after the price tiers were settled, whether or not a tier changed it).

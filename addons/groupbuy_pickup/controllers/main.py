@@ -21,8 +21,8 @@ class GroupbuyPickupWebsite(GroupbuyWebsite):
             source_leader=self._groupbuy_source_leader(campaign) or campaign.leader_id,
         )
 
-    def _prepare_campaign_values(self, campaign, error=None, form=None):
-        values = super()._prepare_campaign_values(campaign, error=error, form=form)
+    def _prepare_campaign_values(self, campaign, error=None, form=None, **kwargs):
+        values = super()._prepare_campaign_values(campaign, error=error, form=form, **kwargs)
         options = self._groupbuy_pickup_options(campaign)
         partner = self._current_partner()
         source_leader = self._groupbuy_source_leader(campaign)
