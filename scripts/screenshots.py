@@ -32,6 +32,8 @@ SHOTS = [
     ("leader_campaigns_phone.png", "leader", "leader", "/my/groupbuy/campaigns", 375, 900),
     ("leader_campaign_phone.png", "leader", "leader", "/my/groupbuy/campaigns/{campaign_peach}", 375, 1800),
     ("customer_entry_phone.png", "customer", "customer", "/my/groupbuy", 375, 700),
+    ("leader_commission_phone.png", "leader", "leader", "/zh_CN/my/groupbuy/commission", 375, 1500),
+    ("leader_pickup_phone.png", "leader", "leader", "/zh_CN/my/groupbuy/pickup", 375, 1100),
 ]
 
 
