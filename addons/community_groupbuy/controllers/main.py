@@ -104,6 +104,8 @@ class GroupbuyWebsite(http.Controller):
             "form": form or {},
             "is_public": request.env.user._is_public(),
             "verified_phone": verified_phone,
+            # a visitor's proven contact (their name comes back on the form)
+            "proven_partner": partner if request.env.user._is_public() else None,
             "phone_proven": bool(verified_phone) and verified_phone == (
                 request.env["groupbuy.phone.verification"]._normalize_phone((form or {}).get("phone"))
                 or verified_phone
@@ -161,34 +163,54 @@ class GroupbuyWebsite(http.Controller):
         request.env["groupbuy.phone.verification"]._send_code(phone)
         request.session["groupbuy_code_sends"] = [*sends, now]
 
-    def _visitor_partner(self, post):
+    def _prove_phone(self, phone, code):
+        """Check the code the visitor typed for ``phone`` and remember the proof in the
+        session (a new number forgets the contact proven before).
+
+        :raise UserError: when no code was typed, or it is wrong, expired or spent
+        """
+        if request.session.get("groupbuy_verified_phone") == phone:
+            return
+        if not (code or "").strip():
+            raise UserError(request.env._(
+                "Prove this phone number is yours: tap “Send code” and enter the code you receive."
+            ))
+        request.env["groupbuy.phone.verification"]._check_code(phone, code)
+        request.session["groupbuy_verified_phone"] = phone
+        request.session.pop("groupbuy_proven_partner_id", None)
+
+    def _proven_phone_partner(self, phone, campaign=None):
+        """The existing customer contact of a proven phone number, or an empty recordset.
+
+        The contact proven before in this session first, then the customers with that
+        number (never an employee's); for an exclusive campaign, one in its segment
+        before the others. Only called once ``phone`` is proven.
+        """
+        Partner = request.env["res.partner"].sudo()
+        proven = Partner.browse(request.session.get("groupbuy_proven_partner_id") or ()).exists()
+        candidates = proven | Partner.search([("phone_mobile_search", "=", phone)], order="id").filtered(
+            lambda p: not p.user_ids.filtered(lambda u: not u.share)
+        )
+        if campaign and campaign.mode == "exclusive":
+            candidates = candidates.filtered(campaign._is_partner_in_segment) or candidates
+        return candidates[:1]
+
+    def _visitor_partner(self, post, campaign=None):
         """The contact of a visitor who proved their phone number.
 
         The phone is proven by the code the visitor typed (or earlier in this session).
-        Then the contact of that number is theirs: the one proven before in this
-        session, else an existing customer with that number (never an employee's), else
-        a new contact. A number nobody proved never reaches a contact.
+        Then the contact of that number is theirs (``_proven_phone_partner``), else a
+        new contact with the name they gave. A number nobody proved never reaches a
+        contact.
         """
-        name = (post.get("name") or "").strip()
-        if not name:
-            raise UserError(request.env._("Tell us your name."))
         phone = self._visitor_phone(post)
-        if request.session.get("groupbuy_verified_phone") != phone:
-            if not (post.get("sms_code") or "").strip():
-                raise UserError(request.env._(
-                    "Prove this phone number is yours: tap “Send code” and enter the code you receive."
-                ))
-            request.env["groupbuy.phone.verification"]._check_code(phone, post.get("sms_code"))
-            request.session["groupbuy_verified_phone"] = phone
-            request.session.pop("groupbuy_proven_partner_id", None)
-        Partner = request.env["res.partner"].sudo()
-        partner = Partner.browse(request.session.get("groupbuy_proven_partner_id") or ()).exists()
+        self._prove_phone(phone, post.get("sms_code"))
+        partner = self._proven_phone_partner(phone, campaign)
         if not partner:
-            partner = Partner.search(
-                ["|", ("phone", "=", phone), ("mobile", "=", phone)], order="id"
-            ).filtered(lambda p: not p.user_ids.filtered(lambda u: not u.share))[:1]
-        if not partner:
-            partner = Partner.create({"name": name[:64], "phone": phone})
+            name = (post.get("name") or "").strip()
+            if not name:
+                raise UserError(request.env._("Tell us your name."))
+            partner = request.env["res.partner"].sudo().create({"name": name[:64], "phone": phone})
         request.session["groupbuy_proven_partner_id"] = partner.id
         return partner
 
@@ -222,6 +244,32 @@ class GroupbuyWebsite(http.Controller):
         )
         return request.render("community_groupbuy.campaign_page", values)
 
+    @http.route("/groupbuy/<string:code>/verify_phone", type="http", auth="public", website=True,
+                methods=["POST"], sitemap=False)
+    def campaign_verify_phone(self, code, **post):
+        """An exclusive campaign's "Verify" button: a visitor proves their phone with the
+        code sent to it; when it is the number of a contact in the campaign's segment,
+        the page comes back with the join form for that contact, else with a refusal."""
+        campaign = self._get_campaign(code)
+        form = {k: v for k, v in post.items() if k not in ("csrf_token", "sms_code")}
+        try:
+            phone = self._visitor_phone(post)
+            self._prove_phone(phone, post.get("sms_code"))
+            partner = self._proven_phone_partner(phone, campaign)
+            if partner:
+                request.session["groupbuy_proven_partner_id"] = partner.id
+            if not (partner and campaign._is_partner_in_segment(partner)):
+                raise UserError(request.env._(
+                    "Your phone number %(phone)s is verified, but it is not on the member list of this group: "
+                    "ask the leader %(leader)s to invite you.",
+                    phone=request.env["sale.order"]._groupbuy_mask_phone(phone),
+                    leader=campaign.leader_id.name,
+                ))
+        except UserError as error:
+            values = self._prepare_campaign_values(campaign, error=error.args[0], form=form)
+            return request.render("community_groupbuy.campaign_page", values, status=400)
+        return request.redirect(campaign.website_url)
+
     @http.route("/groupbuy/<string:code>/join", type="http", auth="public", website=True,
                 methods=["POST"], sitemap=False)
     def campaign_join(self, code, **post):
@@ -229,7 +277,7 @@ class GroupbuyWebsite(http.Controller):
         form = {k: v for k, v in post.items() if k not in ("csrf_token", "sms_code")}
         try:
             if request.env.user._is_public():
-                partner = self._visitor_partner(post)
+                partner = self._visitor_partner(post, campaign)
             else:
                 partner = request.env.user.partner_id
             existing = self._existing_entry(campaign, partner)

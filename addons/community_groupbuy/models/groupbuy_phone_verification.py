@@ -15,7 +15,7 @@ class GroupbuyPhoneVerification(models.Model):
     contact of a phone number only once a code sent to that number came back. The code
     is random, short-lived, stored as an HMAC keyed with the database secret (a 6-digit
     code has a million values: a plain hash would be reversed at once), compared with
-    ``consteq``, and dies after a few wrong tries; sends are limited per number.
+    ``consteq``, and dies after a few wrong tries; sends are limited per number, by the hour and by the day.
     """
 
     _name = "groupbuy.phone.verification"
@@ -33,6 +33,9 @@ class GroupbuyPhoneVerification(models.Model):
     MAX_ATTEMPTS = 5
     RESEND_DELAY = timedelta(seconds=60)
     MAX_SENDS_PER_HOUR = 5
+    # at most MAX_SENDS_PER_DAY codes a day and MAX_ATTEMPTS tries a code: 50 guesses a
+    # day among a million codes for whoever tries a number they do not hold
+    MAX_SENDS_PER_DAY = 10
 
     @api.model
     def _normalize_phone(self, phone):
@@ -63,6 +66,9 @@ class GroupbuyPhoneVerification(models.Model):
             raise UserError(self.env._("A code was just sent to this number: wait a minute before asking again."))
         if len(recent) >= self.MAX_SENDS_PER_HOUR:
             raise UserError(self.env._("Too many codes were sent to this number: try again in an hour."))
+        sent_today = self.sudo().search_count([("phone", "=", phone), ("create_date", ">", now - timedelta(days=1))])
+        if sent_today >= self.MAX_SENDS_PER_DAY:
+            raise UserError(self.env._("Too many codes were sent to this number today: try again tomorrow, or log in."))
         # a new code replaces the previous ones
         recent.filtered(lambda v: not v.used).write({"used": True})
         code = self._new_code()

@@ -1,4 +1,5 @@
 import base64
+import re
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools.misc import file_open
@@ -38,3 +39,19 @@ class TestDemoStory(HttpCase):
         self.assertIn("400-800-1234", html, "the platform's own footer")
         self.assertNotIn("info@yourcompany.example.com", html)
         self.assertNotIn("放门卫室", html, "a customer's note is for the leader, not the public chain list")
+
+    def test_footer_copyright_and_countdown_speak_the_platform_and_the_page_language(self):
+        peach = self.env.ref("community_groupbuy.campaign_peach")
+        copyright_re = r'<span class="o_footer_copyright_name[^"]*">\s*(.*?)\s*</span>'
+        pages = {"zh_CN": f"/zh_CN{peach.website_url}", "en": f"/en{peach.website_url}"}
+        texts = {}
+        for lang, url in pages.items():
+            html = self.url_open(url, timeout=60).text
+            found = re.search(copyright_re, html, re.S)
+            self.assertTrue(found, f"{url} has the copyright line")
+            texts[lang] = found.group(1)
+            self.assertNotIn("Your Logo", html)
+            countdown = re.search(r'class="o_groupbuy_countdown[^"]*">([^<]*)<', html)
+            self.assertIn({"zh_CN": "距结束", "en": "Ends in"}[lang], countdown.group(1), "the countdown speaks the page's language")
+        for text in texts.values():
+            self.assertEqual(text, "&copy; 邻里鲜社区团购", "the platform, not 版权 © 公司名称 (Company name)")

@@ -28,8 +28,15 @@ class ResPartner(models.Model):
     groupbuy_commission_currency_id = fields.Many2one(
         "res.currency", compute="_compute_groupbuy_commission_currency"
     )
-    groupbuy_commission_line_ids = fields.One2many("groupbuy.commission.line", "leader_id", string="Commissions")
-    groupbuy_withdrawal_ids = fields.One2many("groupbuy.withdrawal", "leader_id", string="Withdrawals")
+    # only for who may read them (their access rules): other employees read contacts
+    groupbuy_commission_line_ids = fields.One2many(
+        "groupbuy.commission.line", "leader_id", string="Commissions",
+        groups="community_groupbuy.group_groupbuy_officer,account.group_account_invoice,base.group_portal",
+    )
+    groupbuy_withdrawal_ids = fields.One2many(
+        "groupbuy.withdrawal", "leader_id", string="Withdrawals",
+        groups="community_groupbuy.group_groupbuy_officer,account.group_account_invoice,base.group_portal",
+    )
 
     def _compute_groupbuy_commission_currency(self):
         for partner in self:

@@ -14,13 +14,17 @@ class SaleOrder(models.Model):
         help="Set when the customer joins (the campaign's leader or the leader whose share "
         "link brought the customer, by company setting): later changes do not move it.",
     )
+    # who may read commission lines (their access rules): a salesman without commission
+    # rights reads orders without these fields (Odoo's sale access tests)
     groupbuy_commission_line_ids = fields.One2many(
-        "groupbuy.commission.line", "order_id", string="Commissions", readonly=True
+        "groupbuy.commission.line", "order_id", string="Commissions", readonly=True,
+        groups="community_groupbuy.group_groupbuy_officer,account.group_account_invoice,base.group_portal",
     )
     groupbuy_commission_total = fields.Monetary(
         string="Commission",
         compute="_compute_groupbuy_commission_total",
         currency_field="company_currency_id",
+        groups="community_groupbuy.group_groupbuy_officer,account.group_account_invoice,base.group_portal",
     )
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
 
