@@ -45,7 +45,10 @@ echo "[test] database ready in $(( $(date +%s) - start ))s; running the tests" >
 
 test_dirs=(tests)
 for d in addons/*/tests; do test_dirs+=("$d"); done
-# TEST_PATHS (for development): only these test files or folders
+# (addons/community_groupbuy/tests/test_odoo_portal.py runs a selection of Odoo's own
+# sale and website_sale portal tests with our addons installed: docs/ARCHITECTURE.md, "Tests")
+# TEST_PATHS (for development): only these test files or folders; Odoo's own test files
+# too, by their path under $ODOO_SRC/odoo/addons (where Odoo's modules are imported from)
 if [ -n "${TEST_PATHS:-}" ]; then read -r -a test_dirs <<<"$TEST_PATHS"; fi
 PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/pytest" \
   --odoo-database="$DB" \
@@ -53,6 +56,7 @@ PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/pytest" \
   --odoo-addons-path="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT/addons" \
   --odoo-log-level=warn \
   --odoo-http \
+  --rootdir "$ROOT" -c "$ROOT/pytest.ini" \
   "${test_dirs[@]}" ${PYTEST_ARGS:-}
 rc=$?
 echo "[test] finished in $(( $(date +%s) - start ))s" >&2

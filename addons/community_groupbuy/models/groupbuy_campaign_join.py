@@ -207,18 +207,17 @@ class GroupbuyCampaign(models.Model):
                     "The answer to %(question)s is too long (%(max)s characters at most).",
                     question=label, max=self._ANSWER_MAX_LENGTH,
                 ))
-        elif kind == "date":
+        elif kind in ("date", "datetime"):
+            parse = fields.Date.to_date if kind == "date" else fields.Datetime.to_datetime
             try:
-                if not isinstance(value, str) or not fields.Date.to_date(value):
+                if not isinstance(value, str) or not parse(value):
                     raise ValueError(value)
             except (TypeError, ValueError):
-                raise UserError(self.env._("%(question)s must be a date.", question=label)) from None
-        elif kind == "datetime":
-            try:
-                if not isinstance(value, str) or not fields.Datetime.to_datetime(value):
-                    raise ValueError(value)
-            except (TypeError, ValueError):
-                raise UserError(self.env._("%(question)s must be a date and time.", question=label)) from None
+                if kind == "date":
+                    message = self.env._("%(question)s must be a date.", question=label)
+                else:
+                    message = self.env._("%(question)s must be a date and time.", question=label)
+                raise UserError(message) from None
         else:
             # records (many2one, many2many), separators...: nothing a customer can give
             raise UserError(self.env._("%(question)s cannot be answered when joining.", question=label))
