@@ -9,6 +9,7 @@ from . import (
     res_partner,
     sale_order,
     account_move,
+    account_chart_template,
     groupbuy_campaign,
     stock_picking,
 )

@@ -206,6 +206,7 @@ class GroupbuyWithdrawal(models.Model):
     # Staff decide
     # ------------------------------------------------------------------
     def action_approve(self):
+        self.check_access("write")
         if any(w.state != "requested" for w in self):
             raise UserError(self.env._("Only a requested withdrawal can be approved."))
         self._groupbuy_approve(self.env._("Approved by %(user)s.", user=self.env.user.name))
@@ -225,6 +226,7 @@ class GroupbuyWithdrawal(models.Model):
                 "target": "new",
                 "context": {"default_withdrawal_ids": self.ids},
             }
+        self.check_access("write")
         if any(w.state not in ("requested", "approved") for w in self):
             raise UserError(self.env._("A paid or rejected withdrawal cannot be rejected."))
         for withdrawal in self:
@@ -246,6 +248,13 @@ class GroupbuyWithdrawal(models.Model):
         return settlements.move_id.line_ids.filtered(
             lambda l: l.account_type == "liability_payable" and not l.reconciled
         ).sorted(lambda l: (l.date, l.id))
+
+    def _groupbuy_reconcile_bills(self, move):
+        """Reconcile ``move``'s payable line (a payment, a store credit entry) with the
+        leader's open commission bills, oldest first."""
+        self.ensure_one()
+        counterpart = move.line_ids.filtered(lambda l: l.account_type == "liability_payable")
+        (counterpart | self._groupbuy_open_bill_lines()).reconcile()
 
     def _get_payment_journal(self):
         self.ensure_one()
@@ -282,6 +291,7 @@ class GroupbuyWithdrawal(models.Model):
         leader and bank account (their withdrawals added up), all created and posted in
         one batch and each reconciled with that leader's commission bills; store credit
         is an eWallet top-up. All or nothing: one refusal pays none."""
+        self.check_access("write")
         if any(w.state != "approved" for w in self):
             raise UserError(self.env._("Only an approved withdrawal can be paid."))
         groups = defaultdict(lambda: self.browse())
@@ -305,14 +315,11 @@ class GroupbuyWithdrawal(models.Model):
         payments.action_post()
         for group, payment in zip(bank_groups, payments):
             group.payment_id = payment
-            counterpart = payment.move_id.line_ids.filtered(lambda l: l.account_type == "liability_payable")
-            (counterpart | group[0]._groupbuy_open_bill_lines()).reconcile()
+            group[0]._groupbuy_reconcile_bills(payment.move_id)
         for group in (g for key, g in groups.items() if key[0] != "bank"):
-            move = group._groupbuy_store_credit_entry()
-            group.move_id = move
+            group.move_id = group._groupbuy_store_credit_entry()
             group._groupbuy_top_up_ewallet()
-            counterpart = move.line_ids.filtered(lambda l: l.account_type == "liability_payable")
-            (counterpart | group._groupbuy_open_bill_lines()).reconcile()
+            group._groupbuy_reconcile_bills(group.move_id)
         paid = self.sudo()
         paid.state = "paid"
         for withdrawal in paid:

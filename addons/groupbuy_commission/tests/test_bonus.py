@@ -108,3 +108,14 @@ class TestMonthlyBonus(GroupbuyCommissionCommon):
         withdrawal.action_approve()
         withdrawal.action_pay()
         self.assertEqual(bonus.state, "paid")
+
+    def test_the_settlement_cron_bills_the_month_with_its_bonus(self):
+        self.company.groupbuy_settlement_period = "monthly"
+        first = date.today().replace(day=1)
+        last_month = first - relativedelta(months=1)
+        self._sale(self.leader, 15000.0, datetime(last_month.year, last_month.month, 3, 10))
+        created = self.env["groupbuy.commission.settlement"]._cron_create_settlements(today=first)
+        bonus = self._bonus(self.leader, last_month)
+        self.assertEqual(bonus.amount, 150.0)
+        self.assertEqual(bonus.settlement_id.state, "invoiced")
+        self.assertIn(bonus.settlement_id, created)

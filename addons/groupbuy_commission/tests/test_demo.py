@@ -8,10 +8,10 @@ class TestCommissionDemo(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.withdrawal = cls.env.ref("groupbuy_commission.withdrawal_li_1", raise_if_not_found=False)
-        if not cls.withdrawal:
+        if not cls.env.ref("groupbuy_commission.campaign_veg_1", raise_if_not_found=False):
             raise RuntimeError("The commission demo is not installed: build the test database with demo data.")
         cls.li = cls.env.ref("community_groupbuy.partner_leader_li")
+        cls.withdrawal = cls.env["groupbuy.withdrawal"].search([("leader_id", "=", cls.li.id)])
 
     def test_the_demo_leader_has_commission_in_every_state(self):
         lines = self.env["groupbuy.commission.line"].search([("leader_id", "=", self.li.id)])

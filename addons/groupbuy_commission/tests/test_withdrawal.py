@@ -3,8 +3,8 @@ from datetime import date, datetime
 import pytz
 
 from odoo import fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from .common import GroupbuyCommissionCommon
 
@@ -128,6 +128,21 @@ class TestWithdrawal(GroupbuyCommissionCommon):
             (ok | other).action_pay()
         self.assertEqual(set((ok | other).mapped("state")), {"approved"})
         self.assertFalse((ok | other).payment_id)
+
+    def test_only_staff_who_may_change_withdrawals_approve_and_pay(self):
+        withdrawal = self._ask(30.0)
+        officer = new_test_user(self.env, login="gbc_officer", groups="community_groupbuy.group_groupbuy_officer")
+        with self.assertRaises(AccessError):
+            withdrawal.with_user(officer).action_approve()
+        withdrawal.action_approve()
+        with self.assertRaises(AccessError):
+            withdrawal.with_user(officer).action_pay()
+        with self.assertRaises(AccessError):
+            self.settlement.with_user(officer).action_confirm()
+        self.assertEqual(withdrawal.state, "approved")
+        manager = new_test_user(self.env, login="gbc_manager", groups="community_groupbuy.group_groupbuy_manager")
+        withdrawal.with_user(manager).action_pay()
+        self.assertEqual(withdrawal.state, "paid")
 
     def test_reject_with_a_reason_on_the_chatter(self):
         withdrawal = self._ask(30.0)
