@@ -2,7 +2,8 @@
 
 The statement is a QWeb PDF report; wkhtmltopdf is not needed: its HTML rendering
 (``report_type=html``, the leader's own portal route) is opened in headless Chromium as
-the demo leader 李娜 (login ``leader``) and saved as docs/screenshots/commission_statement.png.
+the demo leader 李娜 (login ``leader``) and saved as docs/screenshots/commission_statement.png,
+with her commission page on a phone (leader_commission_phone.png).
 
 Usage: .venv/bin/python scripts/screenshot_statement.py [BASE_URL] [DB]
 (a server running on a database with the demo data)
@@ -39,18 +40,26 @@ def main():
     leader = authenticate("leader", "leader")
     # her own settlements (record rules): the demo's first one
     settlement = call(leader, "groupbuy.commission.settlement", "search_read", [], ["id"], limit=1, order="id")[0]
+    shots = [
+        # (file, path, width, height)
+        ("commission_statement.png",
+         f"/zh_CN/my/groupbuy/commission/statements/{settlement['id']}?report_type=html", 900, 1100),
+        ("leader_commission_phone.png", "/zh_CN/my/groupbuy/commission", 375, 1500),
+    ]
     chrome = Chrome()
     try:
         chrome.call("Page.enable")
         chrome.call("Network.setCookie", name="session_id", value=leader.cookies.get("session_id"), url=BASE)
-        chrome.call("Emulation.setDeviceMetricsOverride", width=900, height=1100, deviceScaleFactor=1, mobile=False)
-        chrome.call("Page.navigate", url=f"{BASE}/zh_CN/my/groupbuy/commission/statements/{settlement['id']}?report_type=html")
-        time.sleep(6)
-        shot = chrome.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-        path = os.path.join(OUT, "commission_statement.png")
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(shot["data"]))
-        print("wrote", os.path.normpath(path))
+        for name, path, width, height in shots:
+            mobile = width < 500
+            chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                        deviceScaleFactor=2 if mobile else 1, mobile=mobile)
+            chrome.call("Page.navigate", url=BASE + path)
+            time.sleep(6)
+            shot = chrome.call("Page.captureScreenshot", format="png")
+            with open(os.path.join(OUT, name), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+            print("wrote", name)
     finally:
         chrome.close()
 

@@ -20,7 +20,7 @@ class TestMonthlyBonus(GroupbuyCommissionCommon):
         super().setUpClass()
         Tier = cls.env["groupbuy.commission.bonus.tier"]
         # tiers of the database's demo data must not decide the tests' amounts
-        Tier.search([]).active = False
+        Tier.with_context(active_test=False).search([]).unlink()
         Tier.create([
             {"min_amount": 10000.0, "percent": 1.0},
             {"min_amount": 30000.0, "percent": 2.0},
@@ -102,6 +102,11 @@ class TestMonthlyBonus(GroupbuyCommissionCommon):
         settlement = self._settle(self.leader)
         self.assertIn(bonus, settlement.line_ids)
         self.assertEqual(bonus.state, "settled")
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "groupbuy_commission.action_report_groupbuy_commission_statement", settlement.ids
+        )[0].decode()
+        self.assertIn(f"Monthly bonus {last_month:%Y-%m}", html, "the statement says what the bonus is for")
+        self.assertNotIn("?*", html, "a bonus has no customer to mask")
         withdrawal = self.env["groupbuy.withdrawal"].create({
             "leader_id": self.leader.id, "amount": settlement.amount_total, "bank_account_id": self.leader_bank.id,
         })
