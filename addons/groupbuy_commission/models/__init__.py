@@ -3,11 +3,13 @@ from . import (
     res_config_settings,
     groupbuy_commission_rule,
     groupbuy_commission_line,
+    groupbuy_commission_bonus_tier,
     groupbuy_commission_settlement,
     groupbuy_withdrawal,
     res_partner,
     sale_order,
     account_move,
+    account_chart_template,
     groupbuy_campaign,
     stock_picking,
 )

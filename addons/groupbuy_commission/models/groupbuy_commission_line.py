@@ -1,4 +1,7 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+
+import pytz
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -80,8 +83,23 @@ class GroupbuyCommissionLine(models.Model):
     date_delivered = fields.Datetime(string="Delivered on", readonly=True)
     date_eligible = fields.Date(string="Eligible from", readonly=True, index="btree_not_null")
     note = fields.Char()
+    bonus_month = fields.Date(
+        readonly=True,
+        copy=False,
+        help="A monthly bonus line's month (its first day): one bonus per leader, company and month.",
+    )
 
     _sql_constraints = [
+        (
+            "bonus_once_per_month",
+            "UNIQUE (company_id, leader_id, bonus_month)",
+            "This leader's monthly bonus for that month was already computed: it is paid once.",
+        ),
+        (
+            "bonus_has_month",
+            "CHECK (kind != 'bonus' OR bonus_month IS NOT NULL)",
+            "A monthly bonus line names its month.",
+        ),
         (
             "settled_has_settlement",
             "CHECK (state NOT IN ('settled', 'paid') OR settlement_id IS NOT NULL)",
@@ -170,6 +188,102 @@ class GroupbuyCommissionLine(models.Model):
     @api.model
     def _cron_update_eligible(self):
         self._groupbuy_update_eligible()
+
+    # ------------------------------------------------------------------
+    # Monthly bonus (阶梯奖励)
+    # ------------------------------------------------------------------
+    @api.model
+    def _groupbuy_month_bounds(self, company, month):
+        """The calendar month of ``month`` in the company's time zone (its working
+        calendar's), as naive UTC datetimes ``[start, end)``."""
+        tz = pytz.timezone(company.resource_calendar_id.tz or self.env.user.tz or "UTC")
+        first = month.replace(day=1)
+        bounds = (first, first + relativedelta(months=1))
+        return tuple(
+            tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None) for day in bounds
+        )
+
+    @api.model
+    def _groupbuy_bonus_sales(self, company, month, leader_ids=None):
+        """``{leader: untaxed amount}`` of each leader's confirmed group orders of the month:
+        their direct commission lines not cancelled (refunds made while a line was still
+        pending are already deducted from its base)."""
+        start, end = self._groupbuy_month_bounds(company, month)
+        domain = [
+            ("company_id", "=", company.id),
+            ("kind", "=", "direct"),
+            ("state", "!=", "cancelled"),
+            ("date", ">=", start),
+            ("date", "<", end),
+        ]
+        if leader_ids:
+            domain.append(("leader_id", "in", list(leader_ids)))
+        return dict(self._read_group(domain, ["leader_id"], ["base_amount:sum"]))
+
+    @api.model
+    def compute_monthly_bonus(self, month=None, leader_ids=None):
+        """Make the monthly bonus lines of ``month`` (any day of it; the month before
+        today's by default) for every leader whose sales reached a bonus tier.
+
+        A bonus line is eligible at once, from the month's last day, and is settled with
+        the leader's other lines. A month is paid once: a bonus already made is left
+        alone, and a unique index on (company, leader, month) refuses a second one even
+        when two runs happen at the same time.
+
+        :return: the new bonus lines
+        """
+        today = fields.Date.context_today(self)
+        month = fields.Date.to_date(month) if month else today.replace(day=1) - relativedelta(months=1)
+        month = month.replace(day=1)
+        if month >= today.replace(day=1):
+            raise UserError(self.env._("A month's bonus is computed once the month is over."))
+        vals_list = []
+        Tier = self.env["groupbuy.commission.bonus.tier"]
+        for company in self.env.companies:
+            tiers = Tier.search([("company_id", "=", company.id)], order="min_amount desc")
+            if not tiers:
+                continue
+            sales = self._groupbuy_bonus_sales(company, month, leader_ids)
+            done = set(self.search([
+                ("company_id", "=", company.id), ("kind", "=", "bonus"), ("bonus_month", "=", month),
+            ]).leader_id.ids)
+            currency = company.currency_id
+            for leader, amount in sales.items():
+                tier = next((t for t in tiers if currency.compare_amounts(amount, t.min_amount) >= 0), None)
+                if not tier or leader.id in done:
+                    continue
+                vals_list.append(self._groupbuy_bonus_vals(company, leader, month, currency.round(amount), tier))
+        return self.create(vals_list)
+
+    @api.model
+    def _groupbuy_bonus_vals(self, company, leader, month, sales, tier):
+        currency = company.currency_id
+        last_day = month + relativedelta(months=1, days=-1)
+        return {
+            "company_id": company.id,
+            "leader_id": leader.id,
+            "kind": "bonus",
+            "state": "eligible",
+            "bonus_month": month,
+            # noon of the month's first day: in that month in any time zone
+            "date": datetime.combine(month, time(12)),
+            "date_eligible": last_day,
+            "amount_type": "percent",
+            "rate": tier.percent,
+            "base_amount": sales,
+            "amount": float_round(sales * tier.percent / 100.0, precision_rounding=currency.rounding),
+            "note": self.env._(
+                "Monthly bonus %(month)s: sales of %(sales)s reached the %(tier)s tier",
+                month=month.strftime("%Y-%m"),
+                sales=currency.format(sales),
+                tier=currency.format(tier.min_amount),
+            ),
+        }
+
+    @api.model
+    def _cron_compute_monthly_bonus(self):
+        for company in self.env["res.company"].search([]):
+            self.with_company(company).with_context(allowed_company_ids=company.ids).compute_monthly_bonus()
 
     # ------------------------------------------------------------------
     # Team shares and reversals

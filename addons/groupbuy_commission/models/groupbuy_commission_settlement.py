@@ -225,6 +225,7 @@ class GroupbuyCommissionSettlement(models.Model):
 
     def action_confirm(self):
         """Create and post the leaders' vendor bills (one batched ``create``)."""
+        self.check_access("write")
         todo = self.filtered(lambda s: s.state == "draft")
         for settlement in todo:
             if settlement.currency_id.compare_amounts(settlement.amount_total, 0.0) <= 0:
@@ -303,10 +304,17 @@ class GroupbuyCommissionSettlement(models.Model):
     @api.model
     def _cron_create_settlements(self, today=None):
         """On the first day of a period (Monday, or the 1st of the month, by company
-        setting), settle the period that ended yesterday and bill it."""
+        setting), settle the period that ended yesterday and bill it. On the 1st, the
+        month that ended gets its monthly bonus first."""
         today = fields.Date.to_date(today or fields.Date.context_today(self))
         created = self.browse()
+        month_over = today.day == 1 and today - timedelta(days=1) < fields.Date.context_today(self).replace(day=1)
         for company in self.env["res.company"].search([]):
+            if month_over:
+                # the month's bonus first (once: a rerun makes nothing), so that it is billed now
+                self.env["groupbuy.commission.line"].with_company(company).with_context(
+                    allowed_company_ids=company.ids
+                ).compute_monthly_bonus(today - timedelta(days=1))
             period = company.groupbuy_settlement_period
             if (period == "weekly" and today.weekday() != 0) or (period == "monthly" and today.day != 1):
                 continue
@@ -316,3 +324,34 @@ class GroupbuyCommissionSettlement(models.Model):
             created |= self.browse(ids)
         created.action_confirm()
         return created
+
+    # ------------------------------------------------------------------
+    # Demo data
+    # ------------------------------------------------------------------
+    @api.model
+    def _groupbuy_demo_settle(self, leader_id, bank_account_id, withdraw_amount, days_ago=5):
+        """The demo leader's story (demo data only): settle and bill her lines eligible
+        ``days_ago`` days ago, then withdraw ``withdraw_amount`` to her bank account and
+        pay it. Bills need the company's chart of accounts, which a fresh install loads
+        after every addon (``account``'s ``_auto_install_template``): until then this
+        waits, and ``account.chart.template._load`` runs it."""
+
+        def settle(env):
+            Settlement = env["groupbuy.commission.settlement"]
+            date_to = fields.Date.context_today(Settlement) - timedelta(days=days_ago)
+            Settlement.browse(Settlement.create_settlements(date_to, [leader_id])).action_confirm()
+            Withdrawal = env["groupbuy.withdrawal"].with_context(groupbuy_withdrawal_hold_inline=True)
+            withdrawal = Withdrawal.create({
+                "leader_id": leader_id, "amount": withdraw_amount, "method": "bank", "bank_account_id": bank_account_id,
+            })
+            withdrawal.action_approve()
+            withdrawal.action_pay()
+
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(self.env.company), ("type", "=", "purchase")], limit=1
+        )
+        if journal:
+            settle(self.env)
+        else:
+            self.env.registry._groupbuy_commission_demo_settle = settle
+

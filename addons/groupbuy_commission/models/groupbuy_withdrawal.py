@@ -1,6 +1,9 @@
 import functools
 import secrets
-from datetime import timedelta
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -140,13 +143,22 @@ class GroupbuyWithdrawal(models.Model):
 
     @api.model
     def _groupbuy_payout_date(self, company, start=None):
-        """T+N business days (Monday to Friday) from ``start``."""
+        """T+N business days from ``start`` (today): the working days of the company's
+        working calendar, less its public holidays (global leaves: time off of the
+        calendar without a resource). Monday to Friday without a calendar."""
         day = fields.Date.to_date(start or fields.Date.context_today(self))
-        remaining = int(company.groupbuy_withdrawal_payout_days or 1)
-        while remaining:
+        days = int(company.groupbuy_withdrawal_payout_days or 1)
+        calendar = company.resource_calendar_id
+        if calendar:
+            tz = pytz.timezone(calendar.tz or "UTC")
+            next_day = tz.localize(datetime.combine(day + timedelta(days=1), time.min))
+            payout = calendar.plan_days(days, next_day, compute_leaves=True)
+            if payout:
+                return payout.astimezone(tz).date()
+        while days:
             day += timedelta(days=1)
             if day.weekday() < 5:
-                remaining -= 1
+                days -= 1
         return day
 
     @api.model_create_multi
@@ -194,6 +206,7 @@ class GroupbuyWithdrawal(models.Model):
     # Staff decide
     # ------------------------------------------------------------------
     def action_approve(self):
+        self.check_access("write")
         if any(w.state != "requested" for w in self):
             raise UserError(self.env._("Only a requested withdrawal can be approved."))
         self._groupbuy_approve(self.env._("Approved by %(user)s.", user=self.env.user.name))
@@ -213,6 +226,7 @@ class GroupbuyWithdrawal(models.Model):
                 "target": "new",
                 "context": {"default_withdrawal_ids": self.ids},
             }
+        self.check_access("write")
         if any(w.state not in ("requested", "approved") for w in self):
             raise UserError(self.env._("A paid or rejected withdrawal cannot be rejected."))
         for withdrawal in self:
@@ -235,6 +249,13 @@ class GroupbuyWithdrawal(models.Model):
             lambda l: l.account_type == "liability_payable" and not l.reconciled
         ).sorted(lambda l: (l.date, l.id))
 
+    def _groupbuy_reconcile_bills(self, move):
+        """Reconcile ``move``'s payable line (a payment, a store credit entry) with the
+        leader's open commission bills, oldest first."""
+        self.ensure_one()
+        counterpart = move.line_ids.filtered(lambda l: l.account_type == "liability_payable")
+        (counterpart | self._groupbuy_open_bill_lines()).reconcile()
+
     def _get_payment_journal(self):
         self.ensure_one()
         journal = self.company_id.groupbuy_withdrawal_journal_id or self.env["account.journal"].search(
@@ -244,47 +265,64 @@ class GroupbuyWithdrawal(models.Model):
             raise UserError(self.env._("Set up a bank journal to pay the leaders' withdrawals."))
         return journal
 
+    def _get_payment_grouping_keys(self):
+        """Bank withdrawals with the same values of these fields are paid by one payment."""
+        return ["company_id", "currency_id", "leader_id", "bank_account_id"]
+
     def _prepare_payment_vals(self):
-        self.ensure_one()
+        """Values of the outbound payment of these withdrawals (one leader, one account)."""
+        first = self[0]
         return {
             "payment_type": "outbound",
             "partner_type": "supplier",
-            "partner_id": self.leader_id.id,
-            "amount": self.amount,
-            "currency_id": self.currency_id.id,
-            "journal_id": self._get_payment_journal().id,
-            "company_id": self.company_id.id,
-            "partner_bank_id": self.bank_account_id.id,
+            "partner_id": first.leader_id.id,
+            "amount": first.currency_id.round(sum(self.mapped("amount"))),
+            "currency_id": first.currency_id.id,
+            "journal_id": first._get_payment_journal().id,
+            "company_id": first.company_id.id,
+            "partner_bank_id": first.bank_account_id.id,
             "date": fields.Date.context_today(self),
-            "memo": self.env._("Commission withdrawal %(name)s", name=self.name),
+            "memo": self.env._("Commission withdrawal %(name)s", name=", ".join(self.mapped("name"))),
+            "invoice_ids": [Command.set(first._groupbuy_open_bill_lines().move_id.ids)],
         }
 
     def action_pay(self):
-        """Pay approved withdrawals: an outbound payment (bank) or an eWallet top-up
-        (store credit), reconciled with the leader's commission bills."""
+        """Pay approved withdrawals, several leaders at once: one outbound payment per
+        leader and bank account (their withdrawals added up), all created and posted in
+        one batch and each reconciled with that leader's commission bills; store credit
+        is an eWallet top-up. All or nothing: one refusal pays none."""
+        self.check_access("write")
         if any(w.state != "approved" for w in self):
             raise UserError(self.env._("Only an approved withdrawal can be paid."))
+        groups = defaultdict(lambda: self.browse())
         for withdrawal in self.sudo():
-            bill_lines = withdrawal._groupbuy_open_bill_lines()
-            if withdrawal.currency_id.compare_amounts(
-                -sum(bill_lines.mapped("amount_residual")), withdrawal.amount
+            key = (withdrawal.method, *(
+                withdrawal[field] for field in withdrawal._get_payment_grouping_keys()
+            )) if withdrawal.method == "bank" else (withdrawal.method, withdrawal.id)
+            groups[key] |= withdrawal
+        # a leader's bills are shared by their withdrawals: check them together
+        for leader_withdrawals in self.sudo().grouped(lambda w: (w.leader_id, w.company_id)).values():
+            bill_lines = leader_withdrawals[0]._groupbuy_open_bill_lines()
+            if leader_withdrawals.currency_id.compare_amounts(
+                -sum(bill_lines.mapped("amount_residual")), sum(leader_withdrawals.mapped("amount"))
             ) < 0:
                 raise UserError(self.env._(
                     "Withdrawal %(name)s is more than the leader's unpaid commission bills.",
-                    name=withdrawal.name,
+                    name=", ".join(leader_withdrawals.mapped("name")),
                 ))
-            if withdrawal.method == "bank":
-                payment = self.env["account.payment"].create(withdrawal._prepare_payment_vals())
-                payment.action_post()
-                counterpart = payment.move_id.line_ids.filtered(lambda l: l.account_type == "liability_payable")
-                withdrawal.payment_id = payment
-            else:
-                move = withdrawal._groupbuy_store_credit_entry()
-                counterpart = move.line_ids.filtered(lambda l: l.account_type == "liability_payable")
-                withdrawal.move_id = move
-                withdrawal._groupbuy_top_up_ewallet()
-            (counterpart | bill_lines).reconcile()
-            withdrawal.state = "paid"
+        bank_groups = [group for key, group in groups.items() if key[0] == "bank"]
+        payments = self.env["account.payment"].sudo().create([group._prepare_payment_vals() for group in bank_groups])
+        payments.action_post()
+        for group, payment in zip(bank_groups, payments):
+            group.payment_id = payment
+            group[0]._groupbuy_reconcile_bills(payment.move_id)
+        for group in (g for key, g in groups.items() if key[0] != "bank"):
+            group.move_id = group._groupbuy_store_credit_entry()
+            group._groupbuy_top_up_ewallet()
+            group._groupbuy_reconcile_bills(group.move_id)
+        paid = self.sudo()
+        paid.state = "paid"
+        for withdrawal in paid:
             withdrawal.message_post(body=self.env._("Paid."))
         return True
 

@@ -24,8 +24,10 @@ class GroupbuyCommissionCommon(GroupbuyCommon):
             "groupbuy_withdrawal_payout_days": "1",
         })
         Rule = cls.env["groupbuy.commission.rule"]
-        # rules of the database's demo data must not decide the tests' amounts
+        # rules of the database's demo data must not decide the tests' amounts, nor its
+        # lines waiting to be settled be settled by the tests
         Rule.search([]).active = False
+        cls.env["groupbuy.commission.line"].search([("state", "in", ("pending", "eligible"))]).state = "cancelled"
         cls.rule_all = Rule.create({
             "name": "通用 10%",
             "amount_type": "percent",

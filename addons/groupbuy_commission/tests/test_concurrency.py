@@ -6,7 +6,7 @@ threads with their own cursors, the way Odoo's server runs concurrent requests a
 and everything is removed afterwards.
 """
 import threading
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
@@ -14,6 +14,7 @@ from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
+from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -30,13 +31,14 @@ class TestCommissionConcurrency(BaseCase):
             leaders = env["res.partner"].create([
                 {"name": "并发结算团长", "groupbuy_is_leader": True},
                 {"name": "并发提现团长", "groupbuy_is_leader": True},
+                {"name": "并发奖励团长", "groupbuy_is_leader": True},
             ])
             yesterday = fields.Date.today() - timedelta(days=1)
             env["groupbuy.commission.line"].create([
                 {
                     "leader_id": leaders[0].id if i < cls.LINES else leaders[1].id,
                     "amount": 1.0 if i < cls.LINES else 10.0,
-                    "kind": "bonus",
+                    "kind": "direct",
                     "state": "eligible",
                     "date_eligible": yesterday,
                     "note": "并发测试",
@@ -47,13 +49,25 @@ class TestCommissionConcurrency(BaseCase):
             Settlement = env["groupbuy.commission.settlement"]
             Settlement.browse(Settlement.create_settlements(leader_ids=leaders[1].ids)).action_confirm()
             bank = env["res.partner.bank"].create({"partner_id": leaders[1].id, "acc_number": "6222000011112222"})
-            cls.ids = {"settle_leader": leaders[0].id, "withdraw_leader": leaders[1].id, "bank": bank.id}
+            # the third leader sold 12,000.00 in January 2025, above a bonus tier
+            env["groupbuy.commission.line"].create({
+                "leader_id": leaders[2].id, "kind": "direct", "base_amount": 12000.0, "amount": 1200.0,
+                "date": datetime(2025, 1, 15, 4), "note": "并发测试",
+            })
+            tier = env["groupbuy.commission.bonus.tier"].create({"min_amount": 0.01, "percent": 1.0})
+            cls.ids = {
+                "settle_leader": leaders[0].id, "withdraw_leader": leaders[1].id, "bonus_leader": leaders[2].id,
+                "bank": bank.id, "tier": tier.id,
+            }
 
     @classmethod
     def tearDownClass(cls):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            leaders = env["res.partner"].browse([cls.ids["settle_leader"], cls.ids["withdraw_leader"]])
+            leaders = env["res.partner"].browse(
+                [cls.ids["settle_leader"], cls.ids["withdraw_leader"], cls.ids["bonus_leader"]]
+            )
+            env["groupbuy.commission.bonus.tier"].browse(cls.ids["tier"]).unlink()
             env["groupbuy.withdrawal"].search([("leader_id", "in", leaders.ids)]).unlink()
             settlements = env["groupbuy.commission.settlement"].search([("leader_id", "in", leaders.ids)])
             moves = settlements.move_id
@@ -132,3 +146,23 @@ class TestCommissionConcurrency(BaseCase):
             self.assertEqual(env["res.partner"].browse(leader_id).groupbuy_commission_balance, 0.0)
             cr.execute("SELECT count(*) FROM groupbuy_withdrawal_hold WHERE leader_id = %s", [leader_id])
             self.assertEqual(cr.fetchone()[0], 0, "every hold ended with its request")
+
+    def test_two_bonus_runs_at_once_pay_the_month_once(self):
+        leader_id = self.ids["bonus_leader"]
+
+        def bonus(env):
+            return env["groupbuy.commission.line"].compute_monthly_bonus(date(2025, 1, 1), leader_ids=[leader_id]).ids
+
+        # the run that comes second is stopped by the unique index (its failed INSERT is
+        # logged by the SQL layer): it ends as a refusal, or finds the month done
+        with mute_logger("odoo.sql_db"):
+            results = self._race(bonus, 2)
+        made = [ids for status, ids in results if status == "ok" and ids]
+        self.assertEqual(len(made), 1, "one run paid the bonus")
+        refusals = [msg for status, msg in results if status == "refused"]
+        self.assertTrue(all("paid once" in msg for msg in refusals), refusals)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            bonuses = env["groupbuy.commission.line"].search([("leader_id", "=", leader_id), ("kind", "=", "bonus")])
+            self.assertEqual(len(bonuses), 1)
+            self.assertEqual(bonuses.bonus_month, date(2025, 1, 1))

@@ -1,8 +1,10 @@
-from datetime import date
+from datetime import date, datetime
+
+import pytz
 
 from odoo import fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from .common import GroupbuyCommissionCommon
 
@@ -65,6 +67,83 @@ class TestWithdrawal(GroupbuyCommissionCommon):
         self.assertEqual(Withdrawal._groupbuy_payout_date(self.company, friday), date(2030, 1, 9))
         self.assertGreater(big.date_payout, fields.Date.today())
 
+    def test_payout_date_skips_public_holidays(self):
+        calendar = self.company.resource_calendar_id
+        self.assertTrue(calendar, "the company works by a working calendar")
+        calendar.tz = "Asia/Shanghai"
+        tz = pytz.timezone("Asia/Shanghai")
+        # 2030-01-07 (Monday) is a public holiday: a global leave of the working calendar
+        self.env["resource.calendar.leaves"].create({
+            "name": "元旦调休",
+            "calendar_id": calendar.id,
+            "date_from": tz.localize(datetime(2030, 1, 7)).astimezone(pytz.utc).replace(tzinfo=None),
+            "date_to": tz.localize(datetime(2030, 1, 7, 23, 59, 59)).astimezone(pytz.utc).replace(tzinfo=None),
+        })
+        friday = date(2030, 1, 4)
+        payout = self.Withdrawal._groupbuy_payout_date
+        self.assertEqual(payout(self.company, friday), date(2030, 1, 8), "T+1: not the weekend, not the holiday")
+        self.assertEqual(payout(self.company, date(2030, 1, 1)), date(2030, 1, 2))
+        self.company.groupbuy_withdrawal_payout_days = "3"
+        self.assertEqual(payout(self.company, friday), date(2030, 1, 10))
+        # a leave of one person (with a resource) is not a public holiday
+        self.company.groupbuy_withdrawal_payout_days = "1"
+        self.env["resource.calendar.leaves"].search([("name", "=", "元旦调休")]).resource_id = (
+            self.env["resource.resource"].create({"name": "出纳", "calendar_id": calendar.id})
+        )
+        self.assertEqual(payout(self.company, friday), date(2030, 1, 7))
+
+    def test_pay_several_leaders_at_once(self):
+        # a second leader with a settled 30.00 (10 % of 300.00)
+        _c, others = self._formed_campaign(customers=self.customers[2:3], price=300.0, leader_id=self.other_leader.id)
+        self._make_eligible(others)
+        other_settlement = self._settle(self.other_leader)
+        other_bank = self.env["res.partner.bank"].create({"partner_id": self.other_leader.id, "acc_number": "6222020000000002"})
+        first, second = self._ask(20.0), self._ask(15.0)
+        third = self._ask(30.0, bank_account_id=other_bank.id, leader_id=self.other_leader.id)
+        withdrawals = first | second | third
+        withdrawals.action_approve()
+        withdrawals.action_pay()
+        self.assertEqual(set(withdrawals.mapped("state")), {"paid"})
+        self.assertEqual(first.payment_id, second.payment_id, "one payment per leader")
+        mine, theirs = first.payment_id, third.payment_id
+        self.assertNotEqual(mine, theirs)
+        self.assertEqual((mine.partner_id, mine.amount, mine.partner_bank_id), (self.leader, 35.0, self.leader_bank))
+        self.assertEqual((theirs.partner_id, theirs.amount, theirs.partner_bank_id), (self.other_leader, 30.0, other_bank))
+        self.assertIn(first.name, mine.memo)
+        self.assertIn(second.name, mine.memo)
+        self.assertEqual(self.settlement.move_id.amount_residual, 25.0, "60.00 less the 35.00 paid")
+        self.assertEqual(other_settlement.state, "paid")
+        self.assertEqual(mine.move_id.line_ids.filtered("reconciled").partner_id, self.leader)
+
+    def test_paying_at_once_is_all_or_nothing(self):
+        ok = self._ask(20.0)
+        ok.action_approve()
+        # staff pay the leader's bill by hand meanwhile: the withdrawal is more than what is left
+        other = self._ask(40.0)
+        other.action_approve()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.settlement.move_id.ids
+        ).create({"amount": 30.0}).action_create_payments()
+        with self.assertRaisesRegex(UserError, "more than the leader's unpaid commission bills"):
+            (ok | other).action_pay()
+        self.assertEqual(set((ok | other).mapped("state")), {"approved"})
+        self.assertFalse((ok | other).payment_id)
+
+    def test_only_staff_who_may_change_withdrawals_approve_and_pay(self):
+        withdrawal = self._ask(30.0)
+        officer = new_test_user(self.env, login="gbc_officer", groups="community_groupbuy.group_groupbuy_officer")
+        with self.assertRaises(AccessError):
+            withdrawal.with_user(officer).action_approve()
+        withdrawal.action_approve()
+        with self.assertRaises(AccessError):
+            withdrawal.with_user(officer).action_pay()
+        with self.assertRaises(AccessError):
+            self.settlement.with_user(officer).action_confirm()
+        self.assertEqual(withdrawal.state, "approved")
+        manager = new_test_user(self.env, login="gbc_manager", groups="community_groupbuy.group_groupbuy_manager")
+        withdrawal.with_user(manager).action_pay()
+        self.assertEqual(withdrawal.state, "paid")
+
     def test_reject_with_a_reason_on_the_chatter(self):
         withdrawal = self._ask(30.0)
         action = withdrawal.action_reject()
@@ -88,7 +167,7 @@ class TestWithdrawal(GroupbuyCommissionCommon):
         self.assertEqual(payment.payment_type, "outbound")
         self.assertEqual(payment.partner_id, self.leader)
         self.assertEqual(payment.amount, 60.0)
-        self.assertEqual(payment.state, "paid" if payment.state == "paid" else "in_process")
+        self.assertEqual(payment.state, "paid", "reconciled with the leader's bill")
         self.assertIn(self.settlement.move_id.payment_state, ("paid", "in_payment"))
         self.assertEqual(self.settlement.state, "paid")
         self.assertEqual(set(self.settlement.line_ids.mapped("state")), {"paid"})

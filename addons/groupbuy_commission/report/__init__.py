@@ -1,0 +1,1 @@
+from . import groupbuy_commission_ranking
