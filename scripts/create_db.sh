@@ -29,8 +29,20 @@ PY
 echo "[create_db] $DB: $ADDONS (and l10n_cn)" >&2
 odoo -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn >>"$LOG" 2>&1
 # Some addons' demo data rename the main company on install: give it its name back.
-odoo shell -d "$DB" --log-level=warn >>"$LOG" 2>&1 <<'PY'
-env.ref("base.main_company").write({"name": "邻里鲜社区团购", "city": "上海", "street": "浦东新区张江路88号"})
+GROUPBUY_ROOT="$ROOT" odoo shell -d "$DB" --log-level=warn >>"$LOG" 2>&1 <<'PY'
+import base64, os
+with open(os.path.join(os.environ["GROUPBUY_ROOT"], "addons/community_groupbuy/static/src/img/groupbuy_logo.png"), "rb") as f:
+    logo = base64.b64encode(f.read())
+# base's demo gives the company a San Francisco address: the platform's own, and its logo
+# (invoices, statements and picking lists print the company's header)
+env.ref("base.main_company").write({
+    "name": "邻里鲜社区团购", "street": "浦东新区张江路88号", "street2": False, "city": "上海",
+    "zip": "201203", "state_id": env.ref("base.state_cn_SH").id, "country_id": env.ref("base.cn").id,
+    "phone": "+86 21 5080 8888", "email": "service@linlixian.example.com",
+    "website": "https://linlixian.example.com", "logo": logo,
+})
+# its working calendar (business days, public holidays, a month's end) runs on China's time
+env.ref("base.main_company").resource_calendar_id.tz = "Asia/Shanghai"
 env.cr.commit()
 PY
 # The shop speaks Chinese first, English at /en.
