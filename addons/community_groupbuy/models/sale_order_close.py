@@ -116,7 +116,7 @@ class SaleOrder(models.Model):
         txs = self.filtered(lambda o: o.state == "sale")._groupbuy_paid_transactions()
         if not txs:
             return self.env["account.move"]
-        txs._invoice_sale_orders()
+        txs._groupbuy_invoice_sale_orders()
         invoices = txs.invoice_ids
         invoices.filtered(lambda m: m.state == "draft").action_post()
         for tx in txs.filtered("payment_id"):
