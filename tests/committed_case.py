@@ -12,12 +12,15 @@ and remove it afterwards (``tearDownClass``), so the database is left as it was.
   on a fresh cursor, committed when the block ends (rolled back if it raises);
 - ``create_fixture(...)``: a leader, customers and a product, remembered for the
   cleanup;
+- ``open_campaigns(...)``: campaigns of one product, open for the last 5 minutes and the
+  next hour, tracked for the cleanup;
 - ``track_campaigns(ids)``: campaigns (and their orders, deliveries, payments, queued
   mails, commission lines) that ``tearDownClass`` removes.
 """
 from contextlib import contextmanager
+from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase
 from odoo.tests.common import get_db_name
@@ -55,6 +58,23 @@ class CommittedCase(BaseCase):
         cls._committed["partners"] += [leader.id, *partners.ids]
         cls._committed["products"].append(product.id)
         return leader, partners, product
+
+    @classmethod
+    def open_campaigns(cls, env, names, leader, product, line=None, **values):
+        """Open campaigns named ``names``, one line of ``product`` each (``line``: more
+        values of the line), ``values`` for the campaigns; tracked for the cleanup."""
+        now = fields.Datetime.now()
+        campaigns = env["groupbuy.campaign"].create([{
+            "name": name,
+            "leader_id": leader.id,
+            "date_start": now - timedelta(minutes=5),
+            "date_end": now + timedelta(hours=1),
+            "line_ids": [Command.create({"product_id": product.id, **(line or {})})],
+            **values,
+        } for name in names])
+        cls.track_campaigns(campaigns)
+        campaigns.action_schedule()
+        return campaigns
 
     @classmethod
     def track_campaigns(cls, campaigns):

@@ -60,16 +60,11 @@ class TestCloseCommitted(CommittedCase):
         through payment_demo when ``paid``. :return: (campaign id, order ids)"""
         with self.committed_env({"lang": "en_US"}) as env:
             now = fields.Datetime.now()
-            campaign = env["groupbuy.campaign"].create({
-                "name": name,
-                "leader_id": self.leader,
-                "min_participants": 99,  # no group formed while the customers join
-                "date_start": now - timedelta(hours=2),
-                "date_end": now + timedelta(hours=1),
-                "line_ids": [Command.create({"product_id": self.product, "price_unit": 19.9})],
-            })
-            self.track_campaigns(campaign)
-            campaign.action_schedule()
+            campaign = self.open_campaigns(
+                env, [name], env["res.partner"].browse(self.leader), env["product.product"].browse(self.product),
+                line={"price_unit": 19.9}, date_start=now - timedelta(hours=2),
+                min_participants=99,  # no group formed while the customers join
+            )
             order_ids = [
                 campaign.join(customer, [{"product_id": self.product, "qty": 1}]) for customer in customers
             ]

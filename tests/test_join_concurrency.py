@@ -6,11 +6,10 @@ threads with their own cursors, the way Odoo's server runs concurrent requests
 failures), and everything is removed afterwards.
 """
 import threading
-from datetime import timedelta
 
 from committed_case import CommittedCase
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.service.model import retrying
 from odoo.tests import tagged
@@ -29,24 +28,11 @@ class TestJoinConcurrency(CommittedCase):
         with cls.committed_env() as env:
             # 25 customers, each joining twice with 1 or 2 units: per-customer limit 2.
             leader, customers, product = cls.create_fixture(env, "并发测试", cls.JOINS // 2)
-            now = fields.Datetime.now()
-            campaign = env["groupbuy.campaign"].create({
-                "name": "草莓秒杀",
-                "leader_id": leader.id,
-                "mode": "flash",
-                "min_participants": 5,
-                "date_start": now - timedelta(minutes=5),
-                "date_end": now + timedelta(hours=1),
-                "line_ids": [Command.create({
-                    "product_id": product.id,
-                    "price_unit": 9.9,
-                    "max_qty": cls.CAP,
-                    "max_qty_per_customer": cls.PER_CUSTOMER,
-                })],
-            })
-            spare = campaign.copy({"name": "草莓秒杀 2", "date_start": now - timedelta(minutes=5)})
-            (campaign | spare).action_schedule()
-            cls.track_campaigns(campaign | spare)
+            campaign, spare = cls.open_campaigns(
+                env, ["草莓秒杀", "草莓秒杀 2"], leader, product,
+                line={"price_unit": 9.9, "max_qty": cls.CAP, "max_qty_per_customer": cls.PER_CUSTOMER},
+                mode="flash", min_participants=5,
+            )
             cls.ids = {
                 "spare": spare.id,
                 "leader": leader.id,

@@ -11,12 +11,11 @@ error. Without the bounded, waited-for reservation connections, this test fails 
 pool errors.
 """
 import threading
-from datetime import timedelta
 from unittest.mock import patch
 
 from committed_case import CommittedCase
 
-from odoo import SUPERUSER_ID, Command, api, fields, sql_db
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import UserError
 from odoo.service.model import retrying
 from odoo.tests import tagged
@@ -35,21 +34,11 @@ class TestJoinPool(CommittedCase):
         super().setUpClass()
         with cls.committed_env() as env:
             leader, customers, product = cls.create_fixture(env, "连接池测试", cls.JOINS, price=30.0)
-            now = fields.Datetime.now()
-            campaigns = env["groupbuy.campaign"].create([{
-                "name": name,
-                "leader_id": leader.id,
-                "mode": "flash",
-                "min_participants": 100,
-                "date_start": now - timedelta(minutes=5),
-                "date_end": now + timedelta(hours=1),
-                "line_ids": [Command.create({
-                    "product_id": product.id, "price_unit": 19.9,
-                    "max_qty": cls.CAP, "max_qty_per_customer": 1,
-                })],
-            } for name in ("荔枝秒杀 A", "荔枝秒杀 B")])
-            campaigns.action_schedule()
-            cls.track_campaigns(campaigns)
+            campaigns = cls.open_campaigns(
+                env, ["荔枝秒杀 A", "荔枝秒杀 B"], leader, product,
+                line={"price_unit": 19.9, "max_qty": cls.CAP, "max_qty_per_customer": 1},
+                mode="flash", min_participants=100,
+            )
             cls.ids = {
                 "leader": leader.id, "customers": customers.ids, "product": product.id,
                 "campaigns": campaigns.ids,
