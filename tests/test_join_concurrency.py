@@ -6,18 +6,17 @@ threads with their own cursors, the way Odoo's server runs concurrent requests
 failures), and everything is removed afterwards.
 """
 import threading
-from datetime import timedelta
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from committed_case import CommittedCase
+
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
-from odoo.modules.registry import Registry
+from odoo.tests import tagged
 
 
 @tagged("post_install", "-at_install")
-class TestJoinConcurrency(BaseCase):
+class TestJoinConcurrency(CommittedCase):
     JOINS = 50
     CAP = 20
     PER_CUSTOMER = 2
@@ -26,32 +25,14 @@ class TestJoinConcurrency(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            leader = env["res.partner"].create({"name": "并发测试团长", "groupbuy_is_leader": True})
+        with cls.committed_env() as env:
             # 25 customers, each joining twice with 1 or 2 units: per-customer limit 2.
-            customers = env["res.partner"].create(
-                [{"name": f"并发顾客{i}"} for i in range(cls.JOINS // 2)]
+            leader, customers, product = cls.create_fixture(env, "并发测试", cls.JOINS // 2)
+            campaign, spare = cls.open_campaigns(
+                env, ["草莓秒杀", "草莓秒杀 2"], leader, product,
+                line={"price_unit": 9.9, "max_qty": cls.CAP, "max_qty_per_customer": cls.PER_CUSTOMER},
+                mode="flash", min_participants=5,
             )
-            product = env["product.product"].create({"name": "秒杀草莓", "list_price": 20.0})
-            now = fields.Datetime.now()
-            campaign = env["groupbuy.campaign"].create({
-                "name": "草莓秒杀",
-                "leader_id": leader.id,
-                "mode": "flash",
-                "min_participants": 5,
-                "date_start": now - timedelta(minutes=5),
-                "date_end": now + timedelta(hours=1),
-                "line_ids": [Command.create({
-                    "product_id": product.id,
-                    "price_unit": 9.9,
-                    "max_qty": cls.CAP,
-                    "max_qty_per_customer": cls.PER_CUSTOMER,
-                })],
-            })
-            spare = campaign.copy({"name": "草莓秒杀 2", "date_start": now - timedelta(minutes=5)})
-            (campaign | spare).action_schedule()
             cls.ids = {
                 "spare": spare.id,
                 "leader": leader.id,
@@ -59,28 +40,6 @@ class TestJoinConcurrency(BaseCase):
                 "product": product.id,
                 "campaign": campaign.id,
             }
-
-    @classmethod
-    def tearDownClass(cls):
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            campaign = env["groupbuy.campaign"].browse([cls.ids["campaign"], cls.ids["spare"]])
-            orders = campaign.order_ids
-            pickings = orders.picking_ids
-            pickings.filtered(lambda p: p.state != "cancel").action_cancel()
-            pickings.move_ids.unlink()
-            pickings.unlink()
-            orders.filtered(lambda o: o.state != "cancel")._action_cancel()
-            # an addon installed beside the core may keep records of these orders
-            # (groupbuy_commission's lines refuse an order's deletion)
-            if "groupbuy.commission.line" in env:
-                env["groupbuy.commission.line"].search([("order_id", "in", orders.ids)]).unlink()
-            orders.unlink()
-            campaign.unlink()
-            # archived rather than deleted: accounting and stock keep references to them
-            env["product.product"].browse(cls.ids["product"]).product_tmpl_id.active = False
-            env["res.partner"].browse([cls.ids["leader"], *cls.ids["customers"]]).active = False
-        super().tearDownClass()
 
     def _join_in_own_transaction(self, customer_id, qty, results, barrier, slots):
         barrier.wait()

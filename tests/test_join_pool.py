@@ -11,21 +11,20 @@ error. Without the bounded, waited-for reservation connections, this test fails 
 pool errors.
 """
 import threading
-from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, Command, api, fields, sql_db
+from committed_case import CommittedCase
+
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
 from odoo.addons.community_groupbuy.models import groupbuy_campaign_line
 
 
 @tagged("post_install", "-at_install")
-class TestJoinPool(BaseCase):
+class TestJoinPool(CommittedCase):
     JOINS = 40
     CAP = 15
     REQUEST_THREADS = 8
@@ -33,47 +32,17 @@ class TestJoinPool(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            leader = env["res.partner"].create({"name": "连接池测试团长", "groupbuy_is_leader": True})
-            customers = env["res.partner"].create([{"name": f"连接池顾客{i}"} for i in range(cls.JOINS)])
-            product = env["product.product"].create({"name": "连接池秒杀荔枝", "list_price": 30.0})
-            now = fields.Datetime.now()
-            campaigns = env["groupbuy.campaign"].create([{
-                "name": name,
-                "leader_id": leader.id,
-                "mode": "flash",
-                "min_participants": 100,
-                "date_start": now - timedelta(minutes=5),
-                "date_end": now + timedelta(hours=1),
-                "line_ids": [Command.create({
-                    "product_id": product.id, "price_unit": 19.9,
-                    "max_qty": cls.CAP, "max_qty_per_customer": 1,
-                })],
-            } for name in ("荔枝秒杀 A", "荔枝秒杀 B")])
-            campaigns.action_schedule()
+        with cls.committed_env() as env:
+            leader, customers, product = cls.create_fixture(env, "连接池测试", cls.JOINS, price=30.0)
+            campaigns = cls.open_campaigns(
+                env, ["荔枝秒杀 A", "荔枝秒杀 B"], leader, product,
+                line={"price_unit": 19.9, "max_qty": cls.CAP, "max_qty_per_customer": 1},
+                mode="flash", min_participants=100,
+            )
             cls.ids = {
                 "leader": leader.id, "customers": customers.ids, "product": product.id,
                 "campaigns": campaigns.ids,
             }
-
-    @classmethod
-    def tearDownClass(cls):
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            campaigns = env["groupbuy.campaign"].browse(cls.ids["campaigns"])
-            orders = campaigns.order_ids
-            orders.filtered(lambda o: o.state != "cancel")._action_cancel()
-            # an addon installed beside the core may keep records of these orders
-            # (groupbuy_commission's lines refuse an order's deletion)
-            if "groupbuy.commission.line" in env:
-                env["groupbuy.commission.line"].search([("order_id", "in", orders.ids)]).unlink()
-            orders.unlink()
-            campaigns.unlink()
-            env["product.product"].browse(cls.ids["product"]).product_tmpl_id.active = False
-            env["res.partner"].browse([cls.ids["leader"], *cls.ids["customers"]]).active = False
-        super().tearDownClass()
 
     def _burst(self, campaign_id):
         """40 joins, 8 "request threads" at a time, on a pool with one spare connection."""

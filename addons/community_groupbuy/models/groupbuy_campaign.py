@@ -172,6 +172,12 @@ class GroupbuyCampaign(models.Model):
         "the next run of the campaigns' cron and resumes where it stopped.",
     )
 
+    groupbuy_close_remaining = fields.Integer(
+        string="Orders left to close",
+        compute="_compute_groupbuy_close_remaining",
+        help="While the campaign closes: its orders still to confirm, cancel, refund or tell.",
+    )
+
     _sql_constraints = [
         ("share_code_uniq", "unique(share_code)", "The share code of a campaign must be unique."),
     ]
@@ -269,6 +275,26 @@ class GroupbuyCampaign(models.Model):
                 )
             else:
                 campaign.progress_text = self.env._("%(count)s joined", count=partners)
+
+    @api.depends("groupbuy_closing", "state")
+    def _compute_groupbuy_close_remaining(self):
+        SaleOrder = self.env["sale.order"].sudo()
+        for campaign in self:
+            if not (campaign.groupbuy_closing and campaign._origin.id):
+                campaign.groupbuy_close_remaining = 0
+                continue
+            if campaign.state in ("failed", "cancelled"):
+                todo = [("groupbuy_status", "in", SaleOrder._groupbuy_active_statuses())]
+            else:
+                todo = [
+                    "|", ("groupbuy_status", "=", "waiting"),
+                    "&", ("groupbuy_status", "=", "confirmed"), ("groupbuy_price_settled", "=", False),
+                ]
+            campaign.groupbuy_close_remaining = SaleOrder.search_count([
+                ("groupbuy_campaign_id", "=", campaign._origin.id),
+                "|", "|", ("groupbuy_refund_pending", "=", True), ("groupbuy_notice_pending", "!=", False),
+                *todo,
+            ])
 
     @api.depends_context("groupbuy_now")
     def _compute_remaining_time(self):
@@ -380,14 +406,33 @@ class GroupbuyCampaign(models.Model):
         return True
 
     def action_cancel(self):
+        """Staff cancel the campaign: it is cancelled at once (no join any more), and its
+        orders are cancelled and refunded by the campaigns' cron right after, one
+        committed batch at a time, each refund recorded before the next one (as a
+        failed group's close: ``_groupbuy_close_step``)."""
         self._check_state(("draft", "scheduled", "open"), self.env._("cancelled"))
-        for campaign in self:
-            campaign._cancel_orders("failed", self.env._("Campaign %(name)s was cancelled.", name=campaign.name))
+        with_orders = self.filtered(lambda c: c.order_count)
         self.write({"state": "cancelled"})
+        with_orders.write({"groupbuy_closing": True, "close_participant_count": 0})
+        for campaign in with_orders:
+            campaign.message_post(body=self.env._(
+                "Campaign %(name)s was cancelled: its %(count)s orders are being cancelled and refunded.",
+                name=campaign.name,
+                count=campaign.order_count,
+            ))
+        if with_orders:
+            self.env.ref("community_groupbuy.ir_cron_groupbuy_process_campaigns")._trigger()
         return True
 
     def action_draft(self):
         self._check_state(("scheduled", "cancelled"), self.env._("reset to draft"))
+        closing = self.filtered("groupbuy_closing")
+        if closing:
+            raise UserError(self.env._(
+                "Campaign %(name)s is still cancelling and refunding its orders; reset it "
+                "to draft once that is done.",
+                name=closing[0].name,
+            ))
         self.write({"state": "draft"})
         return True
 
@@ -446,6 +491,8 @@ class GroupbuyCampaign(models.Model):
 
     def _groupbuy_fail_reason(self):
         self.ensure_one()
+        if self.state == "cancelled":
+            return self.env._("Campaign %(name)s was cancelled.", name=self.name)
         return self.env._(
             "Campaign %(name)s did not reach its threshold (%(count)s of %(threshold)s).",
             name=self.name,
@@ -548,7 +595,7 @@ class GroupbuyCampaign(models.Model):
                 return True
             if self._settle_tiers(limit=batch_size):
                 return True
-        elif self.state == "failed":
+        elif self.state in ("failed", "cancelled"):
             if self._cancel_orders("failed", self._groupbuy_fail_reason(), limit=batch_size, defer_refund=True):
                 return True
             if SaleOrder._groupbuy_close_refund(self, self._groupbuy_fail_reason(), limit=batch_size):
@@ -668,7 +715,7 @@ class GroupbuyCampaign(models.Model):
         return action
 
     @api.model
-    def _cron_process_campaigns(self, auto_commit=None, time_budget=None):
+    def _cron_process_campaigns(self, auto_commit=None, time_budget=None, domain=None, batch_size=None):
         """Move campaigns on at their start and end; confirm orders left waiting; close
         ended campaigns.
 
@@ -681,6 +728,8 @@ class GroupbuyCampaign(models.Model):
 
         :param bool auto_commit: commit after every step (default: yes, except in tests)
         :param float time_budget: seconds to work before handing back to the cron
+        :param list domain: only the campaigns matching it (tests, benches)
+        :param int batch_size: orders per step (default: ``_groupbuy_close_batch_size``)
         """
         if auto_commit is None:
             auto_commit = not getattr(threading.current_thread(), "testing", False)
@@ -694,6 +743,10 @@ class GroupbuyCampaign(models.Model):
             time_budget = self._CRON_TIME_BUDGET if auto_commit else 0
         deadline = time.monotonic() + time_budget if time_budget else None
         now = fields.Datetime.now()
+        domain = list(domain or [])
+
+        def campaigns(condition, order=None):
+            return self.search(domain + condition, order=order)
 
         def run(campaign, step):
             try:
@@ -710,16 +763,17 @@ class GroupbuyCampaign(models.Model):
                 commit()
                 return None
 
-        for campaign in self.search([("state", "=", "scheduled"), ("date_start", "<=", now), ("date_end", ">", now)]):
+        for campaign in campaigns([("state", "=", "scheduled"), ("date_start", "<=", now), ("date_end", ">", now)]):
             run(campaign, lambda c: c.action_open())
-        for campaign in self.search([("state", "=", "scheduled"), ("date_end", "<=", now)]):
+        for campaign in campaigns([("state", "=", "scheduled"), ("date_end", "<=", now)]):
             run(campaign, lambda c: c.action_cancel())
-        for campaign in self.search([("state", "=", "open"), ("date_end", ">", now)]):
+        for campaign in campaigns([("state", "=", "open"), ("date_end", ">", now)]):
             run(campaign, lambda c: c.participant_count >= c.min_participants and c._action_succeed(confirm=False))
 
-        batch = self._groupbuy_close_batch_size()
-        succeeded = self.search([("state", "=", "succeeded"), ("date_end", ">", now), ("groupbuy_closing", "=", False)])
-        closing = self.search(
+        batch = batch_size or self._groupbuy_close_batch_size()
+        succeeded = campaigns([("state", "=", "succeeded"), ("date_end", ">", now), ("groupbuy_closing", "=", False)])
+        # a campaign whose last step failed goes after the others: it does not block them
+        closing = campaigns(
             ["|", ("groupbuy_closing", "=", True), "&", ("state", "in", ("open", "succeeded")), ("date_end", "<=", now)],
             order="groupbuy_close_error desc, date_end, id",
         )

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import Command, models
 
 
 class PaymentTransaction(models.Model):
@@ -21,3 +21,28 @@ class PaymentTransaction(models.Model):
             ).mapped("amount")
         )
         return self.currency_id.round(self.amount - refunded)
+
+    def _groupbuy_invoice_sale_orders(self):
+        """Sale's ``_invoice_sale_orders`` for a batch of a campaign's close: the same
+        invoices (a final invoice per fully paid order, a down payment invoice per partly
+        paid one), made by one ``_create_invoices`` call for the whole batch instead of
+        one per transaction, then linked to their transactions as sale does."""
+        txs = self.filtered("sale_order_ids")
+        for company, company_txs in txs.grouped("company_id").items():
+            company_txs = company_txs.with_company(company)
+            confirmed = company_txs.sale_order_ids.filtered(lambda so: so.state == "sale")
+            if not confirmed:
+                continue
+            fully_paid = confirmed.filtered(lambda so: so._is_paid())
+            invoices = (confirmed - fully_paid)._generate_downpayment_invoices()
+            fully_paid._force_lines_to_invoice_policy_order()
+            # grouped: one invoice per order, as one transaction per order gets from sale
+            invoices |= fully_paid.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
+                grouped=True, final=True
+            )
+            for invoice in invoices:
+                invoice._portal_ensure_token()
+            for tx in company_txs:
+                tx.invoice_ids = [Command.set(invoices.filtered(
+                    lambda m, orders=tx.sale_order_ids: m.line_ids.sale_line_ids.order_id & orders
+                ).ids)]

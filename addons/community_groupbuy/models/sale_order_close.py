@@ -37,6 +37,7 @@ class SaleOrder(models.Model):
             ("formed", "Group formed"),
             ("failed", "Group failed"),
             ("price", "Lower group price"),
+            ("cancelled", "Campaign cancelled"),
         ],
         string="Notice due",
         readonly=True,
@@ -115,7 +116,7 @@ class SaleOrder(models.Model):
         txs = self.filtered(lambda o: o.state == "sale")._groupbuy_paid_transactions()
         if not txs:
             return self.env["account.move"]
-        txs._invoice_sale_orders()
+        txs._groupbuy_invoice_sale_orders()
         invoices = txs.invoice_ids
         invoices.filtered(lambda m: m.state == "draft").action_post()
         for tx in txs.filtered("payment_id"):
@@ -171,6 +172,7 @@ class SaleOrder(models.Model):
         for kind, xmlid in (
             ("failed", "community_groupbuy.mail_template_groupbuy_failed"),
             ("price", "community_groupbuy.mail_template_groupbuy_price"),
+            ("cancelled", "community_groupbuy.mail_template_groupbuy_cancelled"),
         ):
             todo = orders.filtered(lambda o, kind=kind: o.groupbuy_notice_pending == kind)
             if todo:
@@ -232,9 +234,10 @@ class SaleOrder(models.Model):
             limit=limit,
         )
         done = self.browse()
+        notice = "cancelled" if campaign.state == "cancelled" else "failed"
         for order in orders.with_context(**self.env["groupbuy.campaign"]._groupbuy_batch_context()):
             created = order._groupbuy_refund(order.groupbuy_amount_paid, reason)
-            order.write({"groupbuy_refund_pending": False, "groupbuy_notice_pending": "failed"})
+            order.write({"groupbuy_refund_pending": False, "groupbuy_notice_pending": notice})
             done |= order
             if created["transactions"]:
                 break

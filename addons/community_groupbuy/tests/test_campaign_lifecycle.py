@@ -143,8 +143,18 @@ class TestCampaignLifecycle(GroupbuyCommon):
         campaign = self._open_campaign()
         order = self._join(campaign, self.customers[0])
         campaign.action_cancel()
+        # cancelled at once (no more joins); its orders are cancelled by the cron's
+        # committed steps, and until then it cannot go back to draft
         self.assertEqual(campaign.state, "cancelled")
+        self.assertTrue(campaign.groupbuy_closing)
+        self.assertEqual(campaign.groupbuy_close_remaining, 1)
+        self.assertEqual(order.state, "draft")
+        with self.assertRaisesRegex(UserError, "still cancelling"):
+            campaign.action_draft()
+        self.env["groupbuy.campaign"]._cron_process_campaigns()
         self.assertEqual(order.state, "cancel")
+        self.assertFalse(campaign.groupbuy_closing)
+        self.assertEqual(campaign.groupbuy_close_remaining, 0)
         campaign.action_draft()
         self.assertEqual(campaign.state, "draft")
 
