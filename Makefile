@@ -2,7 +2,7 @@
 #   make run    set up what is missing, create the demo database once, serve Odoo on :8069
 #   make test   the same set-up, a fresh test database, every test (ends with "N passed, N failed")
 #   make reset  drop the demo database
-#   make cluster  two Odoo nodes behind nginx on :8080, one PostgreSQL, shared filestore and sessions
+#   make cluster  two Odoo nodes behind nginx (HAProxy queues for --workers nodes) on :8080, one PostgreSQL, shared filestore and sessions
 SHELL := /bin/bash
 DB ?= groupbuy
 TEST_DB ?= groupbuy_test

@@ -7,7 +7,8 @@ the demo one) in one of three shapes: `--server workers` (default: `--workers=N`
 a small reverse proxy in this script that passes 2 connections per worker at a time, as
 nginx does), `--server threaded` (what `make run` starts: no `--workers`, hit directly,
 every customer at once) or `--nodes 2` (`scripts/cluster.sh`: two Odoo nodes behind
-Debian's nginx on one PostgreSQL, sharing the filestore and sessions).
+Debian's nginx on one PostgreSQL, sharing the filestore and sessions; with `--workers`
+nodes HAProxy queues the burst between nginx and the nodes, one request per worker).
 
 The customers are portal users of the bench database (`bench_customer_<i>`, created the
 first time with a password); each logs in BEFORE the measured bursts (logins are not
@@ -327,7 +328,7 @@ def joins(base, code, line_id, cookies, tokens):
                                         allow_redirects=False, timeout=300))
             if r is None:
                 return 0, t, None, None
-            order = re.search(r"/my/groupbuy/(\d+)", r.headers.get("Location", "")) if r.status_code == 303 else None
+            order = re.search(r"/my/(?:groupbuy|orders)/(\d+)", r.headers.get("Location", "")) if r.status_code == 303 else None
             refusal = None
             if r.status_code == 400:
                 refusal = next((kind for word, kind in REFUSALS.items() if word in r.text), "unclear")
@@ -363,8 +364,8 @@ def main():
     parser.add_argument("--nodes", type=int, choices=[1, 2], default=1,
                         help="2: two nodes behind nginx (scripts/cluster.sh), --workers each")
     parser.add_argument("--workers", type=int, default=4,
-                        help="with --nodes 2: per node, 0 for threaded nodes (what a burst past "
-                             "Odoo's listen backlog of 8 per worker needs behind Debian's nginx)")
+                        help="with --nodes 2: per node (HAProxy queues in front of them), "
+                             "0 for threaded nodes (nginx alone)")
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--db", default=DB)
     parser.add_argument("--upstream", type=int, default=0,

@@ -19,12 +19,29 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   $SUDO apt-get install -y --no-install-recommends nginx-light >/dev/null
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# nodes with --workers: HAProxy queues a burst in front of them (see below)
+if [ "$WORKERS" != 0 ] && ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
+  echo "[cluster] installing HAProxy (Debian's haproxy: the queue in front of the workers)" >&2
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get install -y --no-install-recommends haproxy >/dev/null
+fi
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 installed=$(psql -d "$DB" -tAc "SELECT 1 FROM ir_module_module WHERE name='community_groupbuy' AND state='installed'" 2>/dev/null || true)
 if [ "$installed" != 1 ]; then
   echo "[cluster] creating the demo database $DB (log: $ROOT/var/create_db.log)" >&2
   "$ROOT/scripts/create_db.sh" "$DB" "$ROOT/var/create_db.log"
 fi
-sed -e "s#@RUN@#$RUN#g" -e "s#@PORT@#$PORT#g" \
+QUEUE_PORT=$((PORT + 5))
+if [ "$WORKERS" = 0 ]; then
+  UPSTREAM="        server 127.0.0.1:$((PORT + 1)) max_fails=0;\n        server 127.0.0.1:$((PORT + 2)) max_fails=0;"
+else
+  UPSTREAM="        server 127.0.0.1:$QUEUE_PORT max_fails=0;"
+  # one request at a time per worker (CLUSTER_NODE_MAXCONN to change it)
+  sed -e "s#@RUN@#$RUN#g" -e "s#@QUEUE@#$QUEUE_PORT#g" -e "s#@MAXCONN@#${CLUSTER_NODE_MAXCONN:-$WORKERS}#g" \
+      -e "s#@NODE1@#$((PORT + 1))#g" -e "s#@NODE2@#$((PORT + 2))#g" \
+      "$ROOT/cluster/haproxy.cfg.template" > "$RUN/haproxy.cfg"
+fi
+sed -e "s#@RUN@#$RUN#g" -e "s#@PORT@#$PORT#g" -e "s#@UPSTREAM@#$UPSTREAM#" \
     -e "s#@NODE1@#$((PORT + 1))#g" -e "s#@NODE2@#$((PORT + 2))#g" \
     -e "s#@WS1@#$((PORT + 3))#g" -e "s#@WS2@#$((PORT + 4))#g" \
     "$ROOT/cluster/nginx.conf.template" > "$RUN/nginx.conf"
@@ -32,10 +49,11 @@ sed -e "s#@RUN@#$RUN#g" -e "s#@PORT@#$PORT#g" \
 pids=()
 stop() { trap - INT TERM EXIT; for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait || true; }
 trap stop INT TERM EXIT
-# CLUSTER_WORKERS=0: threaded nodes (bounded threads, a listen backlog of 128 each);
-# with workers, Odoo listens with a backlog of 8 per worker: a burst larger than that
-# needs a proxy that queues (HAProxy `maxconn` per server; nginx's `queue` is not in
-# Debian's nginx), or its connections are reset.
+# CLUSTER_WORKERS=0: threaded nodes (bounded threads, a listen backlog of 128 each),
+# nginx in front of them. With workers, Odoo listens with a backlog of 8 per worker: a
+# burst larger than that would have its connections reset, so nginx passes the requests
+# to HAProxy (on CLUSTER_PORT+5), which gives each node one request per worker at a
+# time and queues the others (nginx's own `queue` is not in Debian's nginx).
 # PostgreSQL must have room for every node's connections (max_connections, 100 by
 # default, shared with everything else on the server): a threaded node holds at most
 # CLUSTER_HTTP_THREADS (8) request connections + db_maxconn/4 (6) reservation ones + cron
@@ -52,10 +70,14 @@ for node in 1 2; do
     >"$RUN/node$node.log" 2>&1 &
   pids+=($!)
 done
+if [ "$WORKERS" != 0 ]; then
+  "$HAPROXY" -db -f "$RUN/haproxy.cfg" >"$RUN/haproxy.log" 2>&1 &
+  pids+=($!)
+fi
 "$NGINX" -c "$RUN/nginx.conf" -p "$RUN" -g "daemon off;" &
 pids+=($!)
 cat <<MSG >&2
-[cluster] nginx on http://127.0.0.1:$PORT -> Odoo nodes :$((PORT + 1)) and :$((PORT + 2)) (workers each: $WORKERS, 0 = threaded)
+[cluster] nginx on http://127.0.0.1:$PORT -> (workers: HAProxy's queue on :$QUEUE_PORT ->) Odoo nodes :$((PORT + 1)) and :$((PORT + 2)) (workers each: $WORKERS, 0 = threaded)
 [cluster] database $DB, shared data_dir $DATA_DIR; logs in $RUN. Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"

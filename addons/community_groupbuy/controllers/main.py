@@ -64,9 +64,14 @@ class GroupbuyWebsite(http.Controller):
     def _chain_page(self, campaign, page, url, full=False):
         """One page of the chain list (a constant number of queries at any size)."""
         step = campaign._CHAIN_PAGE_SIZE
-        count = campaign._get_chain_count()
+        # the public list is the same for every visitor: shared until the campaign changes
+        version = None if full else campaign._groupbuy_page_version()
+        count = campaign._get_chain_count() if full else campaign._groupbuy_chain_count(version)
         pager = portal_pager(url=url, total=count, page=page, step=step)
-        entries = campaign._get_chain_entries(full=full, limit=step, offset=pager["offset"])
+        if full:
+            entries = campaign._get_chain_entries(full=full, limit=step, offset=pager["offset"])
+        else:
+            entries = campaign._groupbuy_chain_entries_shared(step, pager["offset"], version)
         return {
             "entries": entries,
             "chain_count": count,
@@ -93,7 +98,8 @@ class GroupbuyWebsite(http.Controller):
         is_own_leader = not request.env.user._is_public() and user_partner.commercial_partner_id == campaign.leader_id
         return {
             "campaign": campaign,
-            "main_object": campaign,
+            # website.layout only tests its field names (see groupbuy_campaign_cache.py)
+            "main_object": campaign.with_context(groupbuy_field_names_only=True),
             "status": status,
             "status_message": status_message,
             "in_segment": in_segment,

@@ -2,6 +2,7 @@ from . import groupbuy_community
 from . import groupbuy_campaign
 from . import groupbuy_campaign_join
 from . import groupbuy_campaign_share
+from . import groupbuy_campaign_cache
 from . import groupbuy_campaign_line
 from . import groupbuy_price_tier
 from . import groupbuy_campaign_line_customer
