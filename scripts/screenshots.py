@@ -3,7 +3,8 @@
 Usage: .venv/bin/python scripts/screenshots.py [BASE_URL]
 Logs in as each demo user, opens the pages listed below at phone and desktop sizes
 and writes PNG files into docs/screenshots/. GROUPBUY_DB names the database (default
-groupbuy); SHOTS=a.png,b.png takes only those.
+groupbuy); SHOTS=a.png,b.png takes only those; SHOT_WAIT the seconds a page gets to
+load (6).
 """
 import base64
 import json
@@ -18,6 +19,7 @@ import websocket
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8069"
 DB = os.environ.get("GROUPBUY_DB", "groupbuy")
+WAIT = float(os.environ.get("SHOT_WAIT", "6"))  # seconds a page gets to load
 OUT = os.path.join(os.path.dirname(__file__), "..", "docs", "screenshots")
 SHOTS = [
     # (file, login, password, path, width, height)
@@ -154,7 +156,7 @@ def main():
             chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                         deviceScaleFactor=2 if mobile else 1, mobile=mobile)
             chrome.call("Page.navigate", url=BASE + path.format(**ids))
-            time.sleep(6)
+            time.sleep(WAIT)
             # a notice the web client may show on its first start is not part of the page
             chrome.call("Runtime.evaluate", expression="document.querySelectorAll('.o_notification_close').forEach(b => b.click())")
             time.sleep(1)
