@@ -2,7 +2,9 @@
 
 Usage: .venv/bin/python scripts/screenshots.py [BASE_URL]
 Logs in as each demo user, opens the pages listed below at phone and desktop sizes
-and writes PNG files into docs/screenshots/.
+and writes PNG files into docs/screenshots/. GROUPBUY_DB names the database (default
+groupbuy); SHOTS=a.png,b.png takes only those; SHOT_WAIT the seconds a page gets to
+load (6).
 """
 import base64
 import json
@@ -16,6 +18,8 @@ import requests
 import websocket
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8069"
+DB = os.environ.get("GROUPBUY_DB", "groupbuy")
+WAIT = float(os.environ.get("SHOT_WAIT", "6"))  # seconds a page gets to load
 OUT = os.path.join(os.path.dirname(__file__), "..", "docs", "screenshots")
 SHOTS = [
     # (file, login, password, path, width, height)
@@ -34,6 +38,15 @@ SHOTS = [
     ("customer_entry_phone.png", "customer", "customer", "/my/groupbuy", 375, 700),
     ("leader_commission_phone.png", "leader", "leader", "/zh_CN/my/groupbuy/commission", 375, 1500),
     ("leader_pickup_phone.png", "leader", "leader", "/zh_CN/my/groupbuy/pickup", 375, 1100),
+    # groupbuy_pickup: the customer's code and QR; a route before and after its stops are
+    # optimised (the optimisation runs between the two); the day's dispatch (batch transfer)
+    ("customer_pickup_code_phone.png", "customer", "customer", "/zh_CN/my/groupbuy/{pickup_order}", 375, 1400),
+    ("backoffice_route_before.png", "admin", "admin",
+     "/odoo/action-groupbuy_pickup.action_groupbuy_delivery_route/{route_pudong}", 1366, 768),
+    ("backoffice_route_after.png", "admin", "admin",
+     "/odoo/action-groupbuy_pickup.action_groupbuy_delivery_route/{route_pudong}", 1366, 768),
+    ("backoffice_dispatch.png", "admin", "admin",
+     "/odoo/action-groupbuy_pickup.action_groupbuy_delivery_dispatch/{dispatch_pudong}", 1366, 900),
 ]
 
 
@@ -71,37 +84,59 @@ class Chrome:
 def session_cookie(login, password):
     http = requests.Session()
     http.post(f"{BASE}/web/session/authenticate", json={
-        "jsonrpc": "2.0", "params": {"db": "groupbuy", "login": login, "password": password},
-    }, timeout=30).raise_for_status()
+        "jsonrpc": "2.0", "params": {"db": DB, "login": login, "password": password},
+    }, timeout=300).raise_for_status()
     return http.cookies.get("session_id")
 
 
+def call_kw(model, method, args, kwargs=None):
+    """A method call as admin (JSON-RPC)."""
+    http = requests.Session()
+    http.post(f"{BASE}/web/session/authenticate", json={
+        "jsonrpc": "2.0", "params": {"db": DB, "login": "admin", "password": "admin"},
+    }, timeout=300)
+    res = http.post(f"{BASE}/web/dataset/call_kw", json={"jsonrpc": "2.0", "params": {
+        "model": model, "method": method, "args": args, "kwargs": kwargs or {},
+    }}, timeout=300).json()
+    return res["result"]
+
+
 def field_of(model, res_id, field):
-    http = requests.Session()
-    http.post(f"{BASE}/web/session/authenticate", json={
-        "jsonrpc": "2.0", "params": {"db": "groupbuy", "login": "admin", "password": "admin"},
-    }, timeout=30)
-    res = http.post(f"{BASE}/web/dataset/call_kw", json={"jsonrpc": "2.0", "params": {
-        "model": model, "method": "read", "args": [[res_id], [field]], "kwargs": {},
-    }}, timeout=30).json()
-    return res["result"][0][field]
+    return call_kw(model, "read", [[res_id], [field]])[0][field]
 
 
-def xmlid(name):
-    http = requests.Session()
-    http.post(f"{BASE}/web/session/authenticate", json={
-        "jsonrpc": "2.0", "params": {"db": "groupbuy", "login": "admin", "password": "admin"},
-    }, timeout=30)
-    res = http.post(f"{BASE}/web/dataset/call_kw", json={"jsonrpc": "2.0", "params": {
-        "model": "ir.model.data", "method": "search_read", "args": [[["module", "=", "community_groupbuy"], ["name", "=", name]], ["res_id"]], "kwargs": {},
-    }}, timeout=30).json()
-    return res["result"][0]["res_id"]
+def xmlid(name, module="community_groupbuy"):
+    return call_kw("ir.model.data", "search_read",
+                   [[["module", "=", module], ["name", "=", name]], ["res_id"]])[0]["res_id"]
+
+
+def pickup_ids():
+    """The groupbuy_pickup demo's records (empty without that addon)."""
+    try:
+        route = xmlid("delivery_route_pudong", "groupbuy_pickup")
+    except (IndexError, KeyError):
+        return {}
+    campaign = xmlid("campaign_melon_sunshine", "groupbuy_pickup")
+    order = call_kw("sale.order", "search", [[["groupbuy_campaign_id", "=", campaign],
+                                              ["partner_id.user_ids.login", "=", "customer"]]])
+    dispatch = call_kw("groupbuy.delivery.dispatch", "search", [[["route_id", "=", route]]], {"limit": 1})
+    return {"route_pudong": route, "pickup_order": order[0], "dispatch_pudong": dispatch[0]}
+
+
+# what happens on the server before a shot
+PREPARE = {
+    "backoffice_route_after.png": lambda ids: call_kw("groupbuy.delivery.route", "action_optimize", [[ids["route_pudong"]]]),
+}
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     ids = {"campaign_peach": xmlid("campaign_peach")}
     ids["peach_code"] = field_of("groupbuy.campaign", ids["campaign_peach"], "share_code")
+    ids.update(pickup_ids())
+    only = [name for name in os.environ.get("SHOTS", "").split(",") if name]
+    shots = [shot for shot in SHOTS if (not only or shot[0] in only)
+             and all(f"{{{key}}}" not in shot[3] or key in ids for key in ("route_pudong", "pickup_order", "dispatch_pudong"))]
     chrome = Chrome()
     try:
         chrome.call("Page.enable")
@@ -110,7 +145,9 @@ def main():
         chrome.call("Network.setCookie", name="session_id", value=session_cookie("admin", "admin"), url=BASE)
         chrome.call("Page.navigate", url=BASE + "/odoo")
         time.sleep(20)
-        for name, login, password, path, width, height in SHOTS:
+        for name, login, password, path, width, height in shots:
+            if name in PREPARE:
+                PREPARE[name](ids)
             chrome.call("Network.clearBrowserCookies")
             if login:
                 chrome.call("Network.setCookie", name="session_id", value=session_cookie(login, password),
@@ -119,7 +156,7 @@ def main():
             chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                         deviceScaleFactor=2 if mobile else 1, mobile=mobile)
             chrome.call("Page.navigate", url=BASE + path.format(**ids))
-            time.sleep(6)
+            time.sleep(WAIT)
             # a notice the web client may show on its first start is not part of the page
             chrome.call("Runtime.evaluate", expression="document.querySelectorAll('.o_notification_close').forEach(b => b.click())")
             time.sleep(1)

@@ -195,7 +195,11 @@ class GroupbuyDeliveryDispatch(models.Model):
                 "scheduled_date": fields.Datetime.to_datetime(dispatch.date),
                 "description": dispatch.name,
             })
-            batch.action_confirm()
+            # the pickings were confirmed with their orders: the batch is in progress at
+            # once (``action_confirm`` would confirm them again, checking the reordering
+            # rules move by move, a query per order)
+            batch._check_company()
+            batch.state = "in_progress"
             stops = dispatch.route_id.stop_ids.sorted(lambda s: (s.sequence, s.id))
             dispatch.write({
                 "batch_id": batch.id,
@@ -213,6 +217,21 @@ class GroupbuyDeliveryDispatch(models.Model):
         return orders.sorted(lambda o: (o.groupbuy_pickup_point_id.sequence, o.groupbuy_pickup_point_id.id,
                                         o.groupbuy_campaign_id.id, o.groupbuy_sequence))
 
+    def _orders_by_point(self):
+        """``{point: orders}`` of the dispatch, with everything the lists print read
+        once for all its orders (a few queries per dispatch, whatever its size)."""
+        self.ensure_one()
+        orders = self._orders()
+        orders.fetch(["partner_id", "groupbuy_campaign_id", "groupbuy_sequence", "groupbuy_pickup_point_id"])
+        orders.partner_id.fetch(["name", "phone", "mobile"])
+        orders.groupbuy_campaign_id.fetch(["name"])
+        orders.order_line.fetch(["product_id", "product_uom_qty", "groupbuy_line_id"])
+        orders.order_line.product_id.fetch(["display_name"])
+        result = {}
+        for order in orders:
+            result.setdefault(order.groupbuy_pickup_point_id, []).append(order.id)
+        return {point: orders.browse(ids) for point, ids in result.items()}
+
     # data of the printed and exported lists -------------------------------
     def _loading_list(self):
         """[(product, qty, uom)] totals of the dispatch (code-free)."""
@@ -227,10 +246,11 @@ class GroupbuyDeliveryDispatch(models.Model):
         """Per point: its orders with masked name, phone tail and items (no codes)."""
         self.ensure_one()
         Order = self.env["sale.order"]
+        by_point = self._orders_by_point()
         result = []
         for line in self.line_ids.sorted(lambda l: (l.sequence, l.id)):
             rows = []
-            for order in self._orders(line.pickup_point_id):
+            for order in by_point.get(line.pickup_point_id, Order):
                 phone = order.partner_id.phone or order.partner_id.mobile or ""
                 rows.append({
                     "order": order,
@@ -307,8 +327,9 @@ class GroupbuyDeliveryDispatchLine(models.Model):
     company_id = fields.Many2one(related="dispatch_id.company_id", store=True)
 
     def _compute_order_count(self):
+        by_dispatch = {dispatch: dispatch._orders_by_point() for dispatch in self.dispatch_id}
         for line in self:
-            line.order_count = len(line.dispatch_id._orders(line.pickup_point_id))
+            line.order_count = len(by_dispatch[line.dispatch_id].get(line.pickup_point_id, ()))
 
     def action_arrived(self):
         """The drop at this point is delivered: its orders become ``arrived`` and each

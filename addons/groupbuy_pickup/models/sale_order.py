@@ -103,8 +103,12 @@ class SaleOrder(models.Model):
 
     def _groupbuy_chain_entry(self, full=False):
         entry = super()._groupbuy_chain_entry(full=full)
-        # the point's name only: never the code
-        entry["pickup_point"] = self.groupbuy_pickup_point_id.name or ""
+        # the point's name only: never the code; as a badge, the core renders it on the
+        # server-rendered and on the polled entries alike
+        point_name = self.groupbuy_pickup_point_id.name or ""
+        entry["pickup_point"] = point_name
+        if point_name:
+            entry["badges"] = entry.get("badges", []) + [point_name]
         return entry
 
     def _groupbuy_pickup_qr_url(self):

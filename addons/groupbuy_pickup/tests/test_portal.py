@@ -69,6 +69,21 @@ class TestPickupWebsite(GroupbuyPickupHttpCommon):
         )
         self.assertEqual([loc["id"] for loc in result["pickup_locations"]], [self.point_b.id, self.point.id])
 
+    def test_chain_badge_is_the_point_name_on_the_page_and_in_the_polled_json(self):
+        orders = self._form_group(self.campaign, self.customers[:1])
+        orders |= self._form_group(self.campaign, self.customers[1:2], pickup_point_id=self.point_b.id)
+        html = self.url_open(f"/en{self.campaign.website_url}").text
+        self.assertIn(f'o_groupbuy_chain_badge">{self.point.name}</span>', html)
+        self.assertIn(f'o_groupbuy_chain_badge">{self.point_b.name}</span>', html)
+        chain = self.make_jsonrpc_request(f"/groupbuy/{self.campaign.share_code}/chain", {"after": 0})
+        self.assertEqual([entry["badges"] for entry in chain["entries"]], [[self.point.name], [self.point_b.name]])
+        polled = self.make_jsonrpc_request(
+            f"/groupbuy/{self.campaign.share_code}/chain", {"after": orders[0].groupbuy_sequence}
+        )
+        self.assertEqual([entry["badges"] for entry in polled["entries"]], [[self.point_b.name]])
+        for order in orders:
+            self.assertNotIn(order.groupbuy_pickup_code, str(chain), "a badge is never the code")
+
     def test_code_only_on_the_customers_own_entry_page(self):
         orders = self._form_group(self.campaign, self.customers[:2])
         code = orders[0].groupbuy_pickup_code

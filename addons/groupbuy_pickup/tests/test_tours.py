@@ -25,3 +25,8 @@ class TestPickupTours(GroupbuyPickupHttpCommon):
         self.assertEqual(orders[0].groupbuy_pickup_state, "collected")
         self.assertEqual(orders[0].groupbuy_collected_by_id, self.leader_user)
         self.assertEqual(orders[1].groupbuy_pickup_state, "arrived")
+
+    def test_tour_polled_chain_entry_shows_the_point_badge(self):
+        campaign = self._campaign_with_points(min_participants=5)
+        self.start_tour(f"/en{campaign.website_url}", "groupbuy_pickup_polled_entry_badge", login="gbp_cust")
+        self.assertEqual(campaign.order_ids.groupbuy_pickup_point_id, self.point_b)

@@ -129,6 +129,13 @@ publicWidget.registry.GroupbuyCampaign = publicWidget.Widget.extend({
             head.className = "fw-bold me-1";
             head.textContent = `${number}.`;
             li.append(head, `${entry.name} ${entry.phone} ${items}`);
+            // badges an addon adds to the entry (e.g. the pickup point), as the server renders them
+            for (const text of entry.badges || []) {
+                const badge = document.createElement("span");
+                badge.className = "badge text-bg-light border ms-1 o_groupbuy_chain_badge";
+                badge.textContent = text;
+                li.append(badge);
+            }
             if (entry.answers.length) {
                 const answers = document.createElement("div");
                 answers.className = "text-muted";

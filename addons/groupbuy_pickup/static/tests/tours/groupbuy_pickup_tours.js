@@ -56,3 +56,35 @@ tours.add("groupbuy_pickup_verify_code", {
         },
     ],
 });
+
+// A 接龙 entry that arrives by live polling shows its pickup point badge, as the
+// server-rendered entries do: the page is open, somebody joins (here: the same
+// customer, through the join form's POST in the background), the poll appends it.
+tours.add("groupbuy_pickup_polled_entry_badge", {
+    steps: () => [
+        {
+            content: "The page is open, nobody has joined yet",
+            trigger: ".o_groupbuy_chain_empty",
+        },
+        {
+            content: "Somebody joins while the page is open (pickup: the convenience store)",
+            trigger: ".o_groupbuy_join_form",
+            run() {
+                const form = document.querySelector(".o_groupbuy_join_form");
+                const data = new FormData(form);
+                const qty = form.querySelector(".o_groupbuy_qty");
+                data.set(qty.name, "1");
+                const select = form.querySelector(".o_groupbuy_pickup_select");
+                const store = [...select.options].find((option) => option.text.includes("阳光花园便利店"));
+                data.set("pickup_point_id", store.value);
+                // not awaited: the page stays as it is, its next poll brings the entry
+                fetch(form.action, { method: "POST", body: data, redirect: "manual" });
+            },
+        },
+        {
+            content: "The polled entry carries the point's badge",
+            trigger: ".o_groupbuy_chain_new .o_groupbuy_chain_badge:contains(阳光花园便利店)",
+            timeout: 60000,
+        },
+    ],
+});
