@@ -16,7 +16,9 @@ class GroupbuyCommissionBonusTier(models.Model):
     min_amount = fields.Monetary(
         string="Monthly sales from",
         required=True,
-        help="Untaxed amount of the leader's confirmed group orders in the calendar month.",
+        help="Untaxed amount of the group orders the leader earns on, confirmed in the calendar "
+        "month and not cancelled (also those no commission rule pays on), less the customer "
+        "credit notes on them dated in the month.",
     )
     percent = fields.Float(
         string="Bonus (%)",

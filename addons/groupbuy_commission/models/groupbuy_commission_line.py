@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -205,20 +206,63 @@ class GroupbuyCommissionLine(models.Model):
 
     @api.model
     def _groupbuy_bonus_sales(self, company, month, leader_ids=None):
-        """``{leader: untaxed amount}`` of each leader's confirmed group orders of the month:
-        their direct commission lines not cancelled (refunds made while a line was still
-        pending are already deducted from its base)."""
+        """``{leader: sales}`` of the month, in the company's currency.
+
+        A leader's sales are the untaxed amount of the group orders they earn the direct
+        commission on (the leader stored on the order when the customer joined) that were
+        confirmed in the month and are not cancelled — whether or not a commission rule
+        pays on their products — less the untaxed amount of the posted customer credit
+        notes on their (not cancelled) group orders dated in the month, as Odoo's
+        invoicing reports count net sales. A month's sales never go below zero.
+        """
         start, end = self._groupbuy_month_bounds(company, month)
-        domain = [
-            ("company_id", "=", company.id),
-            ("kind", "=", "direct"),
-            ("state", "!=", "cancelled"),
-            ("date", ">=", start),
-            ("date", "<", end),
-        ]
+        Order = self.env["sale.order"].sudo().with_context(active_test=False)
+        currency = company.currency_id
+        sales = defaultdict(float)
+        groups = Order._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("groupbuy_campaign_id", "!=", False),
+                ("state", "=", "sale"),
+                ("date_order", ">=", start),
+                ("date_order", "<", end),
+            ],
+            ["groupbuy_commission_leader_id", "groupbuy_source_leader_id", "groupbuy_leader_id", "currency_id"],
+            ["amount_untaxed:sum"],
+        )
+        last_day = month.replace(day=1) + relativedelta(months=1, days=-1)
+        for stored, source, leader, order_currency, amount in groups:
+            earner = Order._groupbuy_commission_earner_of(company, stored, source, leader)
+            if earner:
+                sales[earner] += order_currency._convert(amount, currency, company, last_day)
+        # credit notes of the month on the leaders' group orders (balance: company currency)
+        refunds = self.env["account.move.line"].sudo()._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_id.move_type", "=", "out_refund"),
+                ("parent_state", "=", "posted"),
+                ("display_type", "=", "product"),
+                ("date", ">=", month.replace(day=1)),
+                ("date", "<=", last_day),
+                ("sale_line_ids.order_id.groupbuy_campaign_id", "!=", False),
+            ],
+            ["sale_line_ids"],
+            ["balance:sum"],
+        )
+        for sale_line, balance in refunds:
+            order = sale_line.order_id
+            if not sale_line or order.state != "sale":
+                continue
+            earner = order._groupbuy_commission_earner()
+            if earner:
+                sales[earner] -= balance
         if leader_ids:
-            domain.append(("leader_id", "in", list(leader_ids)))
-        return dict(self._read_group(domain, ["leader_id"], ["base_amount:sum"]))
+            wanted = set(leader_ids)
+            sales = {leader: amount for leader, amount in sales.items() if leader.id in wanted}
+        return {
+            leader: max(currency.round(amount), 0.0)
+            for leader, amount in sales.items()
+        }
 
     @api.model
     def compute_monthly_bonus(self, month=None, leader_ids=None):

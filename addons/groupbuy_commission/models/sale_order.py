@@ -58,11 +58,19 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     def _groupbuy_commission_earner(self):
         self.ensure_one()
-        if self.groupbuy_commission_leader_id:
-            return self.groupbuy_commission_leader_id
-        if self.company_id.groupbuy_commission_earner == "source" and self.groupbuy_source_leader_id:
-            return self.groupbuy_source_leader_id
-        return self.groupbuy_leader_id
+        return self._groupbuy_commission_earner_of(
+            self.company_id, self.groupbuy_commission_leader_id, self.groupbuy_source_leader_id, self.groupbuy_leader_id
+        )
+
+    @api.model
+    def _groupbuy_commission_earner_of(self, company, stored, source, leader):
+        """The leader who earns an order's direct commission: the one stored when the
+        customer joined, else the one the company's setting chooses."""
+        if stored:
+            return stored
+        if company.groupbuy_commission_earner == "source" and source:
+            return source
+        return leader
 
     def _groupbuy_commission_lines(self):
         """The sold lines that earn commission: the campaign's products."""

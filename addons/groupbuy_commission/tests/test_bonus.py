@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import GroupbuyCommissionCommon
@@ -29,17 +29,32 @@ class TestMonthlyBonus(GroupbuyCommissionCommon):
         cls.calendar.tz = "Asia/Shanghai"
         cls.Line = cls.env["groupbuy.commission.line"]
 
-    def _sale(self, leader, base, when, **vals):
-        """A direct commission line: ``base`` of confirmed sales at local time ``when``."""
+    def _sale(self, leader, base, when, customer=None, qty=1):
+        """A group order ``leader`` earns on, of ``qty`` × ``base`` untaxed, confirmed at local time ``when``."""
         utc = pytz.timezone("Asia/Shanghai").localize(when).astimezone(pytz.utc).replace(tzinfo=None)
-        return self.Line.create({
-            "leader_id": leader.id,
-            "kind": "direct",
-            "base_amount": base,
-            "amount": self.currency.round(base / 10.0),
-            "date": utc,
-            **vals,
-        })
+        _campaign, order = self._formed_campaign(
+            customers=customer or self.customers[:1], qty=qty, price=base, leader_id=leader.id
+        )
+        self.assertEqual(order.state, "sale")
+        order.date_order = utc
+        return order
+
+    def _refund(self, order, when, quantity=None):
+        """Invoice ``order`` and post a credit note dated ``when`` (of ``quantity`` units)."""
+        invoice = order._create_invoices()
+        invoice.invoice_date = when
+        invoice.action_post()
+        wizard = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": invoice.journal_id.id, "reason": "退款", "date": when})
+        credit_note = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        credit_note.invoice_date = when
+        if quantity is not None:
+            with Form(credit_note) as form:
+                with form.invoice_line_ids.edit(0) as line:
+                    line.quantity = quantity
+        credit_note.action_post()
+        return credit_note
 
     def _bonus(self, leader, month=JANUARY):
         return self.Line.search([("leader_id", "=", leader.id), ("kind", "=", "bonus"), ("bonus_month", "=", month)])
@@ -63,10 +78,43 @@ class TestMonthlyBonus(GroupbuyCommissionCommon):
 
     def test_team_shares_cancelled_and_other_months_do_not_count(self):
         self._sale(self.leader, 9000.0, datetime(2025, 1, 10, 10))
-        self._sale(self.leader, 5000.0, datetime(2025, 1, 11, 10), state="cancelled")
-        self._sale(self.leader, 5000.0, datetime(2024, 12, 11, 10))
-        self._sale(self.leader, 5000.0, datetime(2025, 1, 11, 10), kind="team")
-        self.assertFalse(self.Line.compute_monthly_bonus(JANUARY))
+        self._sale(self.leader, 5000.0, datetime(2025, 1, 11, 10), customer=self.customers[1:2])._action_cancel()
+        self._sale(self.leader, 5000.0, datetime(2024, 12, 11, 10), customer=self.customers[2:3])
+        self.assertFalse(self.Line.compute_monthly_bonus(JANUARY), "9,000.00: the cancelled order does not count")
+        self.assertFalse(self._bonus(self.head_leader), "the head leader's team shares are not sales")
+
+    def test_an_order_no_rule_pays_on_still_counts(self):
+        self.rule_all.active = False
+        order = self._sale(self.leader, 12000.0, datetime(2025, 1, 8, 10))
+        self.assertFalse(order.groupbuy_commission_line_ids, "no rule: no direct commission")
+        bonus = self.Line.compute_monthly_bonus(JANUARY)
+        self.assertEqual(bonus.leader_id, self.leader)
+        self.assertEqual(bonus.base_amount, 12000.0, "the customer bought 12,000.00 through the leader")
+        self.assertEqual(bonus.amount, 120.0)
+
+    def test_the_source_leader_counts_when_they_earn(self):
+        self.company.groupbuy_commission_earner = "source"
+        order = self._sale(self.leader, 12000.0, datetime(2025, 1, 8, 10))
+        # the order stored its earner when the customer joined; a share link's leader
+        # stored on an older order decides as the commission does
+        order.write({"groupbuy_commission_leader_id": False, "groupbuy_source_leader_id": self.other_leader.id})
+        bonus = self.Line.compute_monthly_bonus(JANUARY)
+        self.assertEqual(bonus.leader_id, self.other_leader)
+        self.assertEqual(bonus.base_amount, 12000.0)
+
+    def test_a_credit_note_of_the_month_lowers_the_sales(self):
+        kept = self._sale(self.leader, 25000.0, datetime(2025, 1, 6, 10))
+        # 2 × 3,000.00: 31,000.00 in all, the 2 % tier
+        refunded = self._sale(self.leader, 3000.0, datetime(2025, 1, 7, 10), customer=self.customers[1:2], qty=2)
+        self._refund(refunded, date(2025, 1, 20), quantity=1)
+        self._refund(kept, date(2025, 2, 3))  # February's refund is February's
+        bonus = self.Line.compute_monthly_bonus(JANUARY)
+        self.assertEqual(bonus.base_amount, 28000.0, "31,000.00 less the 3,000.00 credit note of January")
+        self.assertEqual(bonus.rate, 1.0, "the refund took the month under the 2 % tier")
+        self.assertEqual(bonus.amount, 280.0)
+        self.assertFalse(
+            self.Line.compute_monthly_bonus(date(2025, 2, 1)), "February: no sales, a refund does not go below zero"
+        )
 
     def test_the_month_ends_at_midnight_in_the_companys_time_zone(self):
         self._sale(self.leader, 9000.0, datetime(2025, 1, 15, 10))
@@ -94,7 +142,7 @@ class TestMonthlyBonus(GroupbuyCommissionCommon):
     def test_the_cron_pays_last_months_bonus_through_a_settlement(self):
         _campaign, orders = self._formed_campaign(customers=self.customers[:2], price=6000.0)
         last_month = date.today().replace(day=1) - relativedelta(months=1)
-        orders.groupbuy_commission_line_ids.write({"date": datetime(last_month.year, last_month.month, 10, 4)})
+        orders.date_order = datetime(last_month.year, last_month.month, 10, 4)
         self.env.ref("groupbuy_commission.ir_cron_groupbuy_commission_bonus").method_direct_trigger()
         bonus = self._bonus(self.leader, last_month)
         self.assertEqual(bonus.amount, 120.0, "1 % of the two orders' 12,000.00")

@@ -8,7 +8,7 @@ and everything is removed afterwards.
 import threading
 from datetime import date, datetime, timedelta
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
@@ -49,15 +49,30 @@ class TestCommissionConcurrency(BaseCase):
             Settlement = env["groupbuy.commission.settlement"]
             Settlement.browse(Settlement.create_settlements(leader_ids=leaders[1].ids)).action_confirm()
             bank = env["res.partner.bank"].create({"partner_id": leaders[1].id, "acc_number": "6222000011112222"})
-            # the third leader sold 12,000.00 in January 2025, above a bonus tier
-            env["groupbuy.commission.line"].create({
-                "leader_id": leaders[2].id, "kind": "direct", "base_amount": 12000.0, "amount": 1200.0,
-                "date": datetime(2025, 1, 15, 4), "note": "并发测试",
+            # the third leader sold 12,000.00 in January 2025 (a group order confirmed then),
+            # above a bonus tier
+            product = env["product.product"].create({
+                "name": "并发测试商品", "type": "consu", "list_price": 12000.0, "taxes_id": [Command.clear()],
             })
+            customer = env["res.partner"].create({"name": "并发测试顾客", "phone": "13900009999"})
+            community = env["groupbuy.community"].create({
+                "name": "并发测试群", "leader_id": leaders[2].id, "member_ids": [Command.set(customer.ids)],
+            })
+            now = fields.Datetime.now()
+            campaign = env["groupbuy.campaign"].create({
+                "name": "并发测试团", "leader_id": leaders[2].id, "community_id": community.id,
+                "date_start": now - timedelta(hours=1), "date_end": now + timedelta(days=1), "min_participants": 1,
+                "line_ids": [Command.create({"product_id": product.id, "price_unit": 12000.0})],
+            })
+            campaign.action_schedule()
+            order = env["sale.order"].browse(campaign.join(customer.id, [{"product_id": product.id, "qty": 1}]))
+            assert order.state == "sale", "the group formed and confirmed the order"
+            order.date_order = datetime(2025, 1, 15, 4)
             tier = env["groupbuy.commission.bonus.tier"].create({"min_amount": 0.01, "percent": 1.0})
             cls.ids = {
                 "settle_leader": leaders[0].id, "withdraw_leader": leaders[1].id, "bonus_leader": leaders[2].id,
-                "bank": bank.id, "tier": tier.id,
+                "bank": bank.id, "tier": tier.id, "order": order.id, "campaign": campaign.id,
+                "community": community.id, "product": product.id, "customer": customer.id,
             }
 
     @classmethod
@@ -79,6 +94,14 @@ class TestCommissionConcurrency(BaseCase):
             moves.button_draft()
             moves.with_context(force_delete=True).unlink()
             env["res.partner.bank"].browse(cls.ids["bank"]).unlink()
+            order = env["sale.order"].browse(cls.ids["order"])
+            order._action_cancel()
+            order.picking_ids.unlink()
+            order.unlink()
+            env["groupbuy.campaign"].browse(cls.ids["campaign"]).unlink()
+            env["groupbuy.community"].browse(cls.ids["community"]).unlink()
+            env["product.product"].browse(cls.ids["product"]).active = False
+            env["res.partner"].browse(cls.ids["customer"]).active = False
             leaders.active = False
         super().tearDownClass()
 
