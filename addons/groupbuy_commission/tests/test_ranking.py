@@ -43,6 +43,13 @@ class TestLeaderRanking(GroupbuyCommissionCommon):
         self.assertNotIn(self.other_leader, ranking)
         self.assertEqual(ranking[self.leader], (2, 400.0, 52.0))
 
+    def test_an_order_no_rule_pays_on_still_ranks_as_sales(self):
+        self.rule_all.active = False
+        _c, order = self._formed_campaign(customers=self.customers[:1], price=80.0, leader_id=self.other_leader.id)
+        self.assertFalse(order.groupbuy_commission_line_ids, "no rule: no commission line")
+        self.assertEqual(self._ranking(self.other_leader)[self.other_leader], (1, 80.0, 0.0),
+                         "the customer bought 80.00 through the leader, who earned nothing on it")
+
     def test_ranking_views_load(self):
         views = self.env["groupbuy.commission.ranking"].get_views([(False, "pivot"), (False, "graph"), (False, "list")])
         self.assertIn("order_count", views["views"]["pivot"]["arch"])
