@@ -158,7 +158,8 @@ class SaleOrder(models.Model):
         )
         if not orders:
             return orders
-        orders = orders.with_context(**self.env["groupbuy.campaign"]._groupbuy_batch_context())
+        # each template compiled once for the batch (ir_qweb_close.py)
+        orders = orders.with_context(groupbuy_close_render=True, **self.env["groupbuy.campaign"]._groupbuy_batch_context())
         formed = orders.filtered(lambda o: o.groupbuy_notice_pending == "formed").with_context(
             groupbuy_formed_notice=True
         )
