@@ -13,7 +13,7 @@ class IrQweb(models.AbstractModel):
         """Mail renders a ``mail.template``'s body once per record from its source
         (``mail.render.mixin._render_template_qweb``: an etree, compiled again each time,
         as Odoo caches compiled views only). In a campaign's close, compile each source
-        once per transaction and language: every customer's mail is still rendered on
+        once per cursor and language: every customer's mail is still rendered on
         their own record, from the template in their language."""
         if not self.env.context.get(CLOSE_RENDER) or not isinstance(template, etree._Element):
             return super()._compile(template)
