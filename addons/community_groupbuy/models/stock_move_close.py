@@ -10,6 +10,13 @@ ORIGIN_NOTE = "mail.message_origin_link"
 class StockMove(models.Model):
     _inherit = "stock.move"
 
+    def _action_confirm(self, merge=True, merge_into=False):
+        # remember the moves this confirmation confirms (``_assign_picking``)
+        if self.env.context.get(CLOSE_PICKINGS) and "groupbuy_close_moves" not in self.env.context:
+            drafts = self.filtered(lambda m: m.state == "draft")
+            self = self.with_context(groupbuy_close_moves=tuple(drafts.ids))  # noqa: PLW0642
+        return super()._action_confirm(merge=merge, merge_into=merge_into)
+
     def _assign_picking(self):
         """In a campaign's close, give the batch's moves their pickings with one
         ``stock.picking.create`` for all the new ones (Odoo creates one at a time).
@@ -24,8 +31,16 @@ class StockMove(models.Model):
         """
         if not self.env.context.get(CLOSE_PICKINGS):
             return super()._assign_picking()
+        todo = self
+        batch = self.env.context.get("groupbuy_close_moves")
+        if batch:
+            # Odoo's ``_action_confirm`` calls this once per procurement group (order):
+            # the first call gives pickings to all the batch's moves confirmed with it,
+            # the next ones find theirs assigned
+            todo |= self.browse(batch).filtered(lambda m: m.state not in ("draft", "cancel", "done"))
+        todo = todo.filtered(lambda m: not m.picking_id and m.picking_type_id)
         new_groups = []
-        for _key, moves in groupby(self, key=lambda m: m._key_assign_picking()):
+        for _key, moves in groupby(todo, key=lambda m: m._key_assign_picking()):
             moves = self.env["stock.move"].concat(*moves)
             picking = moves[0]._search_picking_for_assignation()
             if picking:
@@ -43,7 +58,10 @@ class StockMove(models.Model):
                 new_groups.append(moves)
         if not new_groups:
             return True
-        pickings = self.env["stock.picking"].create([moves._get_new_picking_values() for moves in new_groups])
+        # (a new picking confirms its moves again: not the batch's others)
+        pickings = self.env["stock.picking"].with_context(groupbuy_close_moves=()).create(
+            [moves._get_new_picking_values() for moves in new_groups]
+        )
         for moves, picking in zip(new_groups, pickings):
             moves.write({"picking_id": picking.id})
             moves.with_context(groupbuy_origin_note_batched=True)._assign_picking_post_process(new=True)
