@@ -17,3 +17,5 @@ from . import res_config_settings
 from . import groupbuy_phone_verification
 from . import ir_http
 from . import sale_order_close
+from . import stock_move_close
+from . import ir_qweb_close

@@ -475,7 +475,8 @@ class GroupbuyCampaign(models.Model):
             limit=limit,
         )
         if orders:
-            orders._groupbuy_confirm_formed()
+            # the close's batch: its deliveries created together (stock_move_close.py)
+            orders.with_context(groupbuy_close_pickings=True)._groupbuy_confirm_formed()
         return orders
 
     def _action_fail(self):

@@ -158,7 +158,8 @@ class SaleOrder(models.Model):
         )
         if not orders:
             return orders
-        orders = orders.with_context(**self.env["groupbuy.campaign"]._groupbuy_batch_context())
+        # each template compiled once for the batch (ir_qweb_close.py)
+        orders = orders.with_context(groupbuy_close_render=True, **self.env["groupbuy.campaign"]._groupbuy_batch_context())
         formed = orders.filtered(lambda o: o.groupbuy_notice_pending == "formed").with_context(
             groupbuy_formed_notice=True
         )
@@ -182,20 +183,32 @@ class SaleOrder(models.Model):
 
     def _groupbuy_post_template(self, template):
         """Post ``template`` on each order as a customer message, rendered as one batch
-        (Odoo's composer in comment mode, as ``message_post_with_source`` does)."""
+        per language (Odoo's composer in comment mode, as ``message_post_with_source``
+        does).
+
+        A composer on several records keeps the template's body as it was read (in the
+        composer's language) and, once the editor's sanitizer has reformatted it, no
+        longer renders the template's translations: so each batch is composed in its
+        customers' language (the template's ``lang``)."""
+        messages = self.env["mail.message"]
         if not self:
-            return self.env["mail.message"]
-        composer = self.env["mail.compose.message"].with_context(
-            default_composition_mode="comment",
-            default_model=self._name,
-            default_res_ids=self.ids,
-            default_template_id=template.id,
-        ).create({
-            "message_type": "notification",
-            "subtype_id": self.env.ref("mail.mt_comment").id,
-            "email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
-        })
-        _mails, messages = composer._action_send_mail()
+            return messages
+        langs = template._render_lang(self.ids)
+        for lang in sorted(set(langs.values()), key=lambda lang: lang or ""):
+            orders = self.browse([res_id for res_id in self.ids if langs[res_id] == lang])
+            composer = self.env["mail.compose.message"].with_context(
+                lang=lang or self.env.lang,
+                default_composition_mode="comment",
+                default_model=self._name,
+                default_res_ids=orders.ids,
+                default_template_id=template.id,
+            ).create({
+                "message_type": "notification",
+                "subtype_id": self.env.ref("mail.mt_comment").id,
+                "email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
+            })
+            _mails, posted = composer._action_send_mail()
+            messages |= posted
         return messages
 
     def _groupbuy_send_invoices(self):

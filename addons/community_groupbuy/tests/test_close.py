@@ -160,6 +160,55 @@ class TestClose(GroupbuyCommon):
         self.assertEqual([len(self._refund_txs(o)) for o in orders], [1] * 5)
         self.assertEqual(set(self._refund_txs(orders).mapped("amount")), {-5.0})
 
+    def test_close_gives_each_order_its_own_delivery_and_mail(self):
+        """The close creates a batch's deliveries together and renders its mails once
+        per template: each order still gets its own delivery (origin, customer,
+        procurement group, its moves, the *created from* note) and each customer their
+        own mail in their language."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self._load_shipped_zh_cn()
+        self.customers[2:4].lang = "zh_CN"
+        campaign = self._open_campaign(min_participants=10)
+        orders = self.env["sale.order"]
+        for customer in self.customers[:4]:
+            orders |= self._join(campaign, customer)
+        self.assertFalse(orders.picking_ids)
+        campaign.min_participants = 4
+        self._end(campaign)
+        while campaign._groupbuy_close_step():
+            pass
+        self._cron()
+        self.assertEqual(campaign.state, "done")
+        self.assertEqual(len(orders.picking_ids), 4, "no delivery shared between orders")
+        note = self.env.ref("mail.mt_note")
+        for order in orders:
+            picking = order.picking_ids
+            self.assertEqual(len(picking), 1)
+            self.assertEqual(picking.origin, order.name)
+            self.assertEqual(picking.partner_id, order.partner_shipping_id)
+            self.assertEqual(picking.group_id.sale_id, order)
+            self.assertEqual(picking.move_ids, order.order_line.move_ids)
+            created_from = picking.message_ids.filtered(
+                lambda m, o=order: m.subtype_id == note and f'data-oe-id="{o.id}"' in (m.body or "")
+            )
+            self.assertEqual(len(created_from), 1, "the delivery links the order it was created from")
+            self.assertIn(order.name, created_from.body)
+        for order, customer in zip(orders, self.customers[:4]):
+            messages = order.message_ids.filtered(
+                lambda m, c=customer: m.subtype_id == self.env.ref("mail.mt_comment")
+                and c in m.notification_ids.filtered(lambda n: n.notification_type == "email").res_partner_id
+            )
+            self.assertEqual(len(messages), 1, "each customer gets one group formed mail")
+            self.assertIn(order.name, messages.subject)
+            self.assertIn(order.name, messages.body)
+            self.assertIn(customer.name, messages.body)
+            if customer.lang == "zh_CN":
+                self.assertIn("已成团", messages.subject)
+                self.assertIn("已确认", messages.body)
+            else:
+                self.assertIn("is confirmed", messages.subject)
+                self.assertIn("is confirmed", messages.body)
+
     # ------------------------------------------------------------------
     # Customers and followers are told
     # ------------------------------------------------------------------
