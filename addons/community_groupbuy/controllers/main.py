@@ -3,7 +3,7 @@ import time
 
 from werkzeug.exceptions import NotFound
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
@@ -61,6 +61,15 @@ class GroupbuyWebsite(http.Controller):
             limit=1,
         )
 
+    def _queued_entry(self, campaign, partner):
+        """The customer's join still waiting in the queue for its order, if any."""
+        if not partner:
+            return request.env["groupbuy.join.request"]
+        return request.env["groupbuy.join.request"].sudo().search(
+            [("campaign_id", "=", campaign.id), ("partner_id", "=", partner.id), ("state", "=", "queued")],
+            limit=1,
+        )
+
     def _chain_page(self, campaign, page, url, full=False):
         """One page of the chain list (a constant number of queries at any size)."""
         step = campaign._CHAIN_PAGE_SIZE
@@ -94,6 +103,7 @@ class GroupbuyWebsite(http.Controller):
         # only a proven customer (logged in, or a phone proven by a code) learns about
         # their own entry
         existing = self._existing_entry(campaign, partner)
+        queued = self._queued_entry(campaign, partner) if campaign.join_queue and not existing else None
         user_partner = request.env.user.partner_id
         is_own_leader = not request.env.user._is_public() and user_partner.commercial_partner_id == campaign.leader_id
         return {
@@ -105,6 +115,7 @@ class GroupbuyWebsite(http.Controller):
             "in_segment": in_segment,
             "existing": existing,
             "existing_url": existing._groupbuy_entry_url() if existing else False,
+            "queued_url": queued._groupbuy_url() if queued else False,
             **chain,
             "error": error,
             "form": form or {},
@@ -292,15 +303,53 @@ class GroupbuyWebsite(http.Controller):
                     "You are already in this group (entry no. %(number)s): change that entry instead.",
                     number=existing.groupbuy_sequence,
                 ))
+            if campaign.join_queue:
+                queued = self._queued_entry(campaign, partner)
+                if queued:
+                    return request.redirect(queued._groupbuy_url())
             lines = campaign._groupbuy_parse_form_lines(post)
             answers = campaign._groupbuy_parse_form_answers(post)
             kwargs = self._prepare_join_kwargs(campaign, post)
+            if campaign.join_queue:
+                # a burst's join: units reserved and chain number given now, the order
+                # made by the queue a moment later (groupbuy.join.request)
+                queued = campaign.join_queued(partner.id, lines, answers, **kwargs)
+                return request.redirect(queued._groupbuy_url())
             order_id = campaign.join(partner.id, lines, answers, **kwargs)
         except (UserError, ValidationError) as error:
             values = self._prepare_campaign_values(campaign, error=error.args[0], form=form)
             return request.render("community_groupbuy.campaign_page", values, status=400)
         order = request.env["sale.order"].sudo().browse(order_id)
         return request.redirect(order._groupbuy_entry_url())
+
+    # how long a join waits for the queue's cron before its own page makes its order
+    _QUEUE_GRACE_SECONDS = 5
+
+    @http.route("/groupbuy/<string:code>/queue/<int:request_id>/<string:token>", type="http", auth="public",
+                website=True, sitemap=False)
+    def campaign_queue(self, code, request_id, token, **kw):
+        """A queued join's page (its link is its proof): it follows the request until
+        the order exists, then goes on to the entry (to pay); a refusal comes back on
+        the campaign page."""
+        campaign = self._get_campaign(code)
+        queued = request.env["groupbuy.join.request"].sudo().browse(request_id).exists()
+        if not queued or queued.campaign_id != campaign or not queued._groupbuy_check_token(token):
+            raise NotFound()
+        if queued.state == "queued" and queued.create_date < fields.Datetime.subtract(
+            fields.Datetime.now(), seconds=self._QUEUE_GRACE_SECONDS
+        ):
+            # the cron is late (or not running): this page makes its own order
+            queued._groupbuy_serve_now()
+        if queued.state == "done" and queued.order_id:
+            return request.redirect(queued.order_id._groupbuy_entry_url())
+        if queued.state == "failed":
+            values = self._prepare_campaign_values(campaign, error=queued.error)
+            return request.render("community_groupbuy.campaign_page", values)
+        return request.render("community_groupbuy.campaign_queue_page", {
+            "campaign": campaign,
+            "queued": queued,
+            "main_object": campaign.with_context(groupbuy_field_names_only=True),
+        })
 
     @http.route("/groupbuy/<string:code>/chain", type="json", auth="public", website=True, readonly=True)
     def campaign_chain(self, code, after=0):

@@ -1,6 +1,7 @@
 from . import groupbuy_community
 from . import groupbuy_campaign
 from . import groupbuy_campaign_join
+from . import groupbuy_join_request
 from . import groupbuy_campaign_share
 from . import groupbuy_campaign_cache
 from . import groupbuy_campaign_line

@@ -84,6 +84,17 @@ class GroupbuyCampaign(models.Model):
         help="Flash sale: a short window where every product has a stock cap.\n"
         "Exclusive: only customers in the allowed segments may join.",
     )
+    join_queue = fields.Boolean(
+        string="Queue joins",
+        compute="_compute_join_queue", store=True, readonly=False, precompute=True,
+        help="排队参团: in a burst a join answers at once (units reserved, chain number "
+        "given) and its order is made a moment later, in batches, while the customer waits "
+        "on a page that follows it. On by default for flash sales.",
+    )
+    join_queue_count = fields.Integer(
+        string="Joins in the queue", compute="_compute_join_queue_count",
+        help="Joins whose units are reserved and whose orders are still to be made.",
+    )
     allowed_category_ids = fields.Many2many(
         "res.partner.category",
         string="Allowed customer tags",
@@ -240,6 +251,18 @@ class GroupbuyCampaign(models.Model):
                         "An exclusive campaign needs at least one allowed customer tag or community."
                     )
                 )
+
+    @api.depends("mode")
+    def _compute_join_queue(self):
+        for campaign in self:
+            campaign.join_queue = campaign.mode == "flash"
+
+    def _compute_join_queue_count(self):
+        counts = dict(self.env["groupbuy.join.request"].sudo()._read_group(
+            [("campaign_id", "in", self.ids), ("state", "=", "queued")], ["campaign_id"], ["__count"],
+        ))
+        for campaign in self:
+            campaign.join_queue_count = counts.get(campaign, 0)
 
     @api.depends(
         "min_participants",
@@ -580,9 +603,19 @@ class GroupbuyCampaign(models.Model):
         self.ensure_one()
         batch_size = batch_size or self._groupbuy_close_batch_size()
         SaleOrder = self.env["sale.order"]
+        if not self.groupbuy_closing and self.state not in ("open", "succeeded"):
+            return False
+        # joins still queued get their orders first: the close counts and works on
+        # every order
+        queue = self.env["groupbuy.join.request"]
+        queued = queue._groupbuy_take(self, limit=batch_size)
+        if queued:
+            queued._groupbuy_make_orders()
+            return True
+        if queue._groupbuy_queued_count(self):
+            # another transaction (the queue's cron) is making them: wait for it
+            return self._groupbuy_close_wait_for_queue()
         if not self.groupbuy_closing:
-            if self.state not in ("open", "succeeded"):
-                return False
             vals = {"groupbuy_closing": True, "close_participant_count": self.participant_count}
             self.write(vals)
             if self.state == "open":
@@ -610,6 +643,20 @@ class GroupbuyCampaign(models.Model):
         self.line_ids._groupbuy_recompute_sold_qty()
         self._groupbuy_close_resolved()
         return False
+
+    def _groupbuy_close_wait_for_queue(self):
+        """The close of this campaign waits for the queue's cron, which is making
+        orders of its queued joins: the campaigns' cron tries again in a moment (a new
+        transaction sees them); a close in one transaction (``action_close``) says so."""
+        if not self.env.context.get("groupbuy_close_cron"):
+            raise UserError(self.env._(
+                "Customers' joins to %(name)s are still being made into orders: close it again in a moment.",
+                name=self.name,
+            ))
+        time.sleep(self._CLOSE_QUEUE_WAIT)
+        return True
+
+    _CLOSE_QUEUE_WAIT = 0.5
 
     def _groupbuy_close_failed(self, error):
         """A step of the close failed (and was rolled back): show it on the campaign and
@@ -736,6 +783,9 @@ class GroupbuyCampaign(models.Model):
             auto_commit = not getattr(threading.current_thread(), "testing", False)
         commit = self.env.cr.commit if auto_commit else (lambda: None)
         if auto_commit:
+            # a close step that waits for the join queue's cron tries again (each step
+            # is a transaction of its own)
+            self = self.with_context(groupbuy_close_cron=True)
             # a refund's accounting (its payment) is left to Odoo's post-processing cron,
             # as for providers that notify refunds asynchronously: a refund step is then
             # the provider's call and its record, committed at once

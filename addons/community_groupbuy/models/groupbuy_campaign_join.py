@@ -1,10 +1,14 @@
 import math
+import time
 import uuid
 
 import psycopg2.errors
 
 from odoo import fields, models
 from odoo.exceptions import UserError
+
+# when this process last woke the join queue's cron, by database
+_queue_woken = {}
 
 
 class GroupbuyCampaign(models.Model):
@@ -26,28 +30,17 @@ class GroupbuyCampaign(models.Model):
         :raise UserError: with a sentence the customer understands, for every refusal
         """
         self.ensure_one()
-        unknown = set(kwargs) - set(self._get_join_keywords())
-        if unknown:
-            raise UserError(self.env._(
-                "Joining does not take these options: %(options)s.", options=", ".join(sorted(unknown))
-            ))
-        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else None
-        if not partner:
-            raise UserError(self.env._("Tell us who is joining: the customer is unknown."))
-        quantities = self._parse_join_lines(lines)
-        answers = self._check_answers(answers)
-        self._check_join(partner, quantities, answers, **kwargs)
-
+        partner, quantities, answers = self._join_checked(partner_id, lines, answers, kwargs)
         participants = self.env["groupbuy.campaign.line"]._groupbuy_reserve(partner, quantities)
         sequence = self._next_join_seq()
-        vals = self._prepare_join_order_vals(partner, quantities, participants, sequence, answers, **kwargs)
-        # A join is the hot path of a burst: the order is created without what it does not
-        # need at that moment (no "quotation created" note, no tracking values, no
-        # follower but its customer).
-        order = self.env["sale.order"].with_context(**self._join_create_context()).create(vals)
-        # the customer follows their entry: it is how Odoo's portal lets them see it
-        order.message_subscribe(partner_ids=partner.ids)
-        self._after_join(order, **kwargs)
+        order = self._join_create_orders([{
+            "partner": partner,
+            "quantities": quantities,
+            "participants": participants,
+            "sequence": sequence,
+            "answers": answers,
+            "kwargs": kwargs,
+        }])
         if self.state == "open" and participants >= self.min_participants:
             if self._lock_for_success():
                 self._action_succeed()
@@ -60,6 +53,94 @@ class GroupbuyCampaign(models.Model):
             # pickup code, commission), as the customer and the leader expect
             order._groupbuy_confirm_formed()
         return order.id
+
+    def join_queued(self, partner_id, lines, answers=None, **kwargs):
+        """Join in the queue (排队参团): what a burst of a flash campaign goes through.
+
+        Everything the customer must hear at once is done now, as ``join`` does: every
+        check, the atomic reservation of the units, the entry's chain number, and the
+        group's forming. The order itself is left to the queue
+        (``groupbuy.join.request``), whose cron creates the queued orders in batches a
+        moment later; the customer waits on the request's page until theirs exists.
+
+        Takes the arguments of ``join``; the options (``kwargs``) are kept as JSON.
+
+        :return: the ``groupbuy.join.request``
+        :raise UserError: as ``join`` does, before anything is reserved
+        """
+        self.ensure_one()
+        partner, quantities, answers = self._join_checked(partner_id, lines, answers, kwargs)
+        participants = self.env["groupbuy.campaign.line"]._groupbuy_reserve(partner, quantities)
+        request = self.env["groupbuy.join.request"].sudo().create({
+            "campaign_id": self.id,
+            "partner_id": partner.id,
+            "sequence": self._next_join_seq(),
+            "participants": participants,
+            "quantities": {str(line.id): qty for line, qty in quantities.items()},
+            "answers": answers or False,
+            "options": kwargs or False,
+        })
+        if self.state == "open" and participants >= self.min_participants and self._lock_for_success():
+            # the queue's cron and the campaigns' cron confirm the orders
+            self._action_succeed(confirm=False)
+        self._join_queue_wake()
+        return request
+
+    # A burst's joins wake the queue's cron at most this often per process: a cron run
+    # takes every request queued until the queue is empty, and a request left behind is
+    # made by its own page after ``_QUEUE_GRACE_SECONDS`` (or by the cron's next minute).
+    _JOIN_QUEUE_WAKE_INTERVAL = 0.5
+
+    def _join_queue_wake(self):
+        """Trigger the queue's cron after the current transaction commits (throttled)."""
+        now = time.monotonic()
+        key = self.env.cr.dbname
+        if now - _queue_woken.get(key, 0.0) < self._JOIN_QUEUE_WAKE_INTERVAL:
+            return
+        _queue_woken[key] = now
+        self.env.ref("community_groupbuy.ir_cron_groupbuy_join_queue").sudo()._trigger()
+
+    def _join_checked(self, partner_id, lines, answers, kwargs):
+        """The customer, ``{line: qty}`` and the answers of a join, every check done
+        (``_check_join``): nothing is reserved yet."""
+        unknown = set(kwargs) - set(self._get_join_keywords())
+        if unknown:
+            raise UserError(self.env._(
+                "Joining does not take these options: %(options)s.", options=", ".join(sorted(unknown))
+            ))
+        partner = self.env["res.partner"].browse(partner_id).exists() if partner_id else None
+        if not partner:
+            raise UserError(self.env._("Tell us who is joining: the customer is unknown."))
+        quantities = self._parse_join_lines(lines)
+        answers = self._check_answers(answers)
+        self._check_join(partner, quantities, answers, **kwargs)
+        return partner, quantities, answers
+
+    def _join_create_orders(self, entries):
+        """Create the orders of reserved joins, in one batch (a join is one entry; the
+        queue's cron passes many).
+
+        :param list entries: dicts with ``partner``, ``quantities`` (``{line: qty}``),
+            ``participants``, ``sequence``, ``answers`` and ``kwargs`` (the join's options)
+        :return: the ``sale.order`` records, in the order of ``entries``
+        """
+        self.ensure_one()
+        vals_list = [
+            self._prepare_join_order_vals(
+                entry["partner"], entry["quantities"], entry["participants"], entry["sequence"],
+                entry["answers"], **entry["kwargs"],
+            )
+            for entry in entries
+        ]
+        # A join is the hot path of a burst: the orders are created without what they do
+        # not need at that moment (no "quotation created" note, no tracking values, no
+        # follower but their customer).
+        orders = self.env["sale.order"].with_context(**self._join_create_context()).create(vals_list)
+        for order, entry in zip(orders, entries):
+            # the customer follows their entry: it is how Odoo's portal lets them see it
+            order.message_subscribe(partner_ids=entry["partner"].ids)
+            self._after_join(order, **entry["kwargs"])
+        return orders
 
     def _join_create_context(self):
         """The context the join creates its order in (a hook)."""

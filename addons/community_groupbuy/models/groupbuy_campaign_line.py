@@ -316,20 +316,28 @@ class GroupbuyCampaignLine(models.Model):
         self.browse(line.id for line in quantities).invalidate_recordset(["sold_qty"])
 
     def _groupbuy_recompute_sold_qty(self):
-        """Rebuild the counters from the active orders (repairs a reservation leaked by
-        a process that died between its reservation and its order)."""
+        """Rebuild the counters from the active orders and the joins still queued for
+        theirs (repairs a reservation leaked by a process that died between its
+        reservation and its order)."""
         if not self:
             return
         self.env["sale.order.line"].flush_model()
         self.env["sale.order"].flush_model()
+        self.env["groupbuy.join.request"].flush_model()
         self.env.cr.execute(
             """
-            SELECT sol.groupbuy_line_id, so.partner_id, SUM(sol.product_uom_qty)
-              FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
-             WHERE sol.groupbuy_line_id IN %s AND so.groupbuy_status IN ('waiting', 'confirmed')
-          GROUP BY sol.groupbuy_line_id, so.partner_id
+            SELECT line_id, partner_id, SUM(qty) FROM (
+                SELECT sol.groupbuy_line_id AS line_id, so.partner_id, sol.product_uom_qty AS qty
+                  FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
+                 WHERE sol.groupbuy_line_id IN %(lines)s AND so.groupbuy_status IN ('waiting', 'confirmed')
+                UNION ALL
+                SELECT q.key::int, r.partner_id, q.value::numeric
+                  FROM groupbuy_join_request r, jsonb_each_text(r.quantities) q
+                 WHERE r.state = 'queued' AND r.campaign_id IN %(campaigns)s AND q.key::int IN %(lines)s
+            ) active
+          GROUP BY line_id, partner_id
             """,
-            [tuple(self.ids)],
+            {"lines": tuple(self.ids), "campaigns": tuple(self.campaign_id.ids)},
         )
         rows = self.env.cr.fetchall()
         totals = {}

@@ -6,3 +6,4 @@ from . import test_api
 from . import test_tours
 from . import test_website
 from . import test_hooks
+from . import test_join_queue

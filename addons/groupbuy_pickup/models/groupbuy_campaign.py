@@ -70,7 +70,9 @@ class GroupbuyCampaign(models.Model):
                 int(kwargs["pickup_point_id"])
             except (TypeError, ValueError):
                 raise UserError(self.env._("Choose a pickup point from the list.")) from None
-        self._groupbuy_join_pickup_point(partner, **kwargs)
+            # the point chosen must be offered; a join without one gets its default
+            # when its order is made (_prepare_join_order_vals)
+            self._groupbuy_join_pickup_point(partner, **kwargs)
 
     def _prepare_join_order_vals(self, partner, quantities, participants, sequence, answers, **kwargs):
         vals = super()._prepare_join_order_vals(partner, quantities, participants, sequence, answers, **kwargs)
@@ -78,11 +80,13 @@ class GroupbuyCampaign(models.Model):
         if point:
             carrier = self.env["delivery.carrier"]._groupbuy_pickup_carrier(self.company_id)
             vals["groupbuy_pickup_point_id"] = point.id
+            # the goods go to the point: its address is the order's delivery address
+            # from the start, so the delivery is made there when the group forms.
+            # (Odoo's pickup_location_data would make a contact per customer and
+            # re-address every delivery once made, order by order, at confirmation.)
+            vals["partner_shipping_id"] = point.sudo().partner_id.id
             if carrier:
                 vals["carrier_id"] = carrier.id
-                # Odoo's pickup location on the order (as in-store pickup): on
-                # confirmation the delivery goes to the point's address
-                vals["pickup_location_data"] = point._groupbuy_location_data()[0]
         return vals
 
     def _after_join(self, order, **kwargs):

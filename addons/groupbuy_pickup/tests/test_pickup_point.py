@@ -11,11 +11,16 @@ class TestPickupPointChoice(GroupbuyPickupCommon):
         campaign = self._campaign_with_points()
         order = self._join(campaign, self.customers[0])
         self.assertEqual(order.groupbuy_pickup_point_id, self.point)
-        # pickup is an Odoo delivery method on the order, free, with Odoo's pickup location
+        # pickup is an Odoo delivery method on the order, free, delivered to the point
         self.assertEqual(order.carrier_id, self.carrier)
         self.assertEqual(order.carrier_id.delivery_type, "groupbuy_pickup")
-        self.assertEqual(order.pickup_location_data["id"], self.point.id)
+        self.assertEqual(order.partner_shipping_id, self.point.partner_id)
+        self.assertEqual(order.partner_invoice_id, self.customers[0], "the customer is still billed")
         self.assertEqual(self.carrier.rate_shipment(order)["price"], 0.0)
+        # when the group forms, the delivery is made to the point's address
+        self._join(campaign, self.customers[1])
+        self.assertEqual(campaign.state, "succeeded")
+        self.assertEqual(order.picking_ids.partner_id, self.point.partner_id)
 
     def test_without_community_default_the_leaders_first_point(self):
         campaign = self._campaign_with_points(community_id=False)

@@ -1,0 +1,206 @@
+import re
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import GroupbuyCommon
+from .test_website import GroupbuyHttpCommon
+
+
+class JoinQueueCommon(GroupbuyCommon):
+
+    def _flash(self, **values):
+        lines = [{"product_id": self.peach.id, "price_unit": 9.9, "max_qty": 5, "max_qty_per_customer": 3}]
+        return self._open_campaign(lines=lines, mode="flash", **values)
+
+    def _queue(self, campaign, customer, qty=1, **kwargs):
+        return campaign.join_queued(customer.id, [{"product_id": self.peach.id, "qty": qty}], **kwargs)
+
+    def _run_queue(self):
+        return self.env["groupbuy.join.request"]._cron_process_queue()
+
+
+@tagged("post_install", "-at_install")
+class TestJoinQueue(JoinQueueCommon):
+
+    def test_flash_campaigns_queue_their_joins_by_default(self):
+        self.assertTrue(self._flash().join_queue)
+        standard = self._open_campaign()
+        self.assertFalse(standard.join_queue)
+        standard.join_queue = True
+        self.assertTrue(standard.join_queue, "a leader may queue a popular standard group too")
+
+    def test_a_queued_join_reserves_at_once_and_the_queue_makes_the_orders(self):
+        campaign = self._flash(min_participants=3)
+        first = self._queue(campaign, self.customers[0], qty=2, source_leader_id=self.other_leader.id)
+        second = self._queue(campaign, self.customers[1], qty=3)
+        line = campaign.line_ids
+        self.assertEqual((first.state, first.sequence), ("queued", 1))
+        self.assertEqual((second.state, second.sequence), ("queued", 2))
+        self.assertEqual(line.sold_qty, 5, "the units are taken at once")
+        self.assertFalse(campaign.order_ids, "the orders are the queue's to make")
+        with self.assertRaisesRegex(UserError, "sold out"):
+            self._queue(campaign, self.customers[2])
+        self.assertEqual(self.env["groupbuy.join.request"].search_count([("campaign_id", "=", campaign.id)]), 2,
+                         "a refused join queues nothing")
+
+        self.assertEqual(self._run_queue(), 2)
+        self.assertEqual((first.state, second.state), ("done", "done"))
+        orders = first.order_id | second.order_id
+        self.assertEqual(campaign.order_ids, orders)
+        self.assertEqual(orders.mapped("groupbuy_sequence"), [1, 2])
+        self.assertEqual(orders.mapped("groupbuy_status"), ["waiting", "waiting"])
+        self.assertEqual(first.order_id.partner_id, self.customers[0])
+        self.assertEqual(first.order_id.order_line.product_uom_qty, 2)
+        self.assertEqual(first.order_id.order_line.price_unit, 9.9)
+        self.assertEqual(first.order_id.groupbuy_source_leader_id, self.other_leader, "who brought them is kept")
+        self.assertIn(self.customers[0], first.order_id.message_partner_ids, "the customer follows their entry")
+        self.assertEqual(line.sold_qty, 5, "made orders keep the units they reserved")
+        self.assertEqual(self._run_queue(), 0, "a request is made once")
+
+    def test_the_group_formed_in_the_queue_confirms_its_orders(self):
+        campaign = self._flash(min_participants=2)
+        self._queue(campaign, self.customers[0])
+        self.assertEqual(campaign.state, "open")
+        self._queue(campaign, self.customers[1])
+        self.assertEqual(campaign.state, "succeeded", "the join that forms the group says so at once")
+        self._run_queue()
+        orders = campaign.order_ids
+        self.assertEqual(len(orders), 2)
+        self.assertEqual(orders.mapped("state"), ["sale", "sale"])
+        self.assertEqual(orders.mapped("groupbuy_status"), ["confirmed", "confirmed"])
+        self.assertTrue(all(order.picking_ids for order in orders), "each entry's delivery is made")
+        late = self._queue(campaign, self.customers[2])
+        self._run_queue()
+        self.assertEqual(late.order_id.state, "sale", "a join after the group formed is confirmed by the queue")
+
+    def test_a_close_makes_the_queued_orders_before_it_decides(self):
+        campaign = self._flash(min_participants=2)
+        self._queue(campaign, self.customers[0])
+        self.assertEqual(campaign.state, "open")
+        campaign.action_close()
+        self.assertEqual(campaign.state, "failed")
+        order = campaign.order_ids
+        self.assertEqual(len(order), 1, "the queued join got its order, then its group failed")
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(campaign.line_ids.sold_qty, 0)
+
+        formed = self._flash(min_participants=1, name="一人成团")
+        request = self._queue(formed, self.customers[1])
+        formed.action_close()
+        self.assertEqual(formed.state, "done")
+        self.assertEqual(request.order_id.state, "sale")
+
+    def test_a_join_queued_when_its_campaign_failed_orders_nothing(self):
+        campaign = self._flash(min_participants=3)
+        request = self._queue(campaign, self.customers[0], qty=2)
+        # the campaign failed before the queue got to it (it was cancelled by staff)
+        campaign.state = "failed"
+        self._run_queue()
+        self.assertEqual(request.state, "failed")
+        self.assertIn("did not form", request.error)
+        self.assertFalse(request.order_id)
+        self.assertEqual(campaign.line_ids.sold_qty, 0, "its units are given back")
+
+    def test_counters_rebuilt_count_the_queued_units(self):
+        campaign = self._flash()
+        self._queue(campaign, self.customers[0], qty=2)
+        self._join(campaign, self.customers[1], qty=1)
+        campaign.line_ids._groupbuy_recompute_sold_qty()
+        self.assertEqual(campaign.line_ids.sold_qty, 3)
+        with self.assertRaisesRegex(UserError, "at most 3"):
+            self._queue(campaign, self.customers[0], qty=2)
+
+
+@tagged("post_install", "-at_install")
+class TestJoinQueuePages(GroupbuyHttpCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.flash = cls._open_campaign(
+            lines=[{"product_id": cls.peach.id, "price_unit": 9.9, "max_qty": 20, "max_qty_per_customer": 2}],
+            mode="flash", min_participants=5, name="草莓秒杀",
+        )
+
+    def _queue_url(self, response):
+        self.assertEqual(response.status_code, 303, self._error(response))
+        location = response.headers["Location"]
+        self.assertRegex(location, rf"/groupbuy/{self.flash.share_code}/queue/\d+/[\w-]{{32}}$")
+        return location
+
+    @staticmethod
+    def _path(url):
+        """The URL's path, without the site or the language prefix."""
+        return re.sub(r"^/(en|zh_CN)(?=/)", "", re.sub(r"^https?://[^/]+", "", url))
+
+    def _join_flash(self):
+        return self._post(f"{self.flash.website_url}/join", {f"qty_{self.flash.line_ids.id}": "1"})
+
+    def test_a_flash_join_waits_on_its_page_then_goes_to_its_entry(self):
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        request = self.env["groupbuy.join.request"].search([("campaign_id", "=", self.flash.id)])
+        self.assertEqual(request.partner_id, self.customers[0])
+        page = self.url_open(f"/en{self._path(url)}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("chain number", page.text)
+        self.assertIn('http-equiv="refresh"', page.text, "the page follows the queue by itself")
+        html = self.url_open(f"/en{self.flash.website_url}").text
+        self.assertIn("your order is being made", html)
+        self.assertIn(self._path(url), html, "the campaign page links to the waiting page")
+        # joining again while queued goes to the same page, reserves nothing more
+        self.assertEqual(self._path(self._queue_url(self._join_flash())), self._path(url))
+        self.assertEqual(self.flash.line_ids.sold_qty, 1)
+
+        self.env["groupbuy.join.request"]._cron_process_queue()
+        response = self.url_open(f"/en{self._path(url)}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(f"/my/orders/{request.order_id.id}/groupbuy?access_token=", response.headers["Location"])
+
+    def test_a_waiting_page_needs_its_token(self):
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        good_token = url.rsplit("/", 1)[1]
+        self.assertEqual(self.url_open(url[:-4] + "AAAA").status_code, 404)
+        self.assertEqual(self.url_open(url.replace(self.flash.share_code, self.campaign.share_code)).status_code, 404,
+                         "the page of one campaign's join is not under another's")
+        request_id = int(re.search(r"/queue/(\d+)/", url).group(1))
+        other = self.env["groupbuy.join.request"].create({
+            "campaign_id": self.flash.id, "partner_id": self.customers[1].id, "sequence": 9,
+        })
+        self.assertNotEqual(other.id, request_id)
+        self.assertEqual(self.url_open(f"{self.flash.website_url}/queue/{other.id}/{good_token}").status_code, 404,
+                         "a token opens its own request only")
+
+    def test_a_late_queue_is_served_by_the_waiting_page(self):
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        request = self.env["groupbuy.join.request"].search([("campaign_id", "=", self.flash.id)])
+        # the queue's cron is late (or not running): the page makes the order itself
+        self.env.cr.execute("UPDATE groupbuy_join_request SET create_date = %s WHERE id = %s",
+                            [fields.Datetime.now() - timedelta(minutes=1), request.id])
+        request.invalidate_recordset()
+        response = self.url_open(f"/en{self._path(url)}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(request.order_id)
+        self.assertIn(f"/my/orders/{request.order_id.id}/groupbuy", response.headers["Location"])
+
+    def test_a_refused_queued_join_comes_back_on_the_campaign_page(self):
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        self.flash.state = "failed"
+        self.env["groupbuy.join.request"]._cron_process_queue()
+        page = self.url_open(f"/en{self._path(url)}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("did not form", page.text)
+
+    def test_the_waiting_page_in_chinese(self):
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        page = self.url_open(f"/zh_CN{self._path(url)}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("接龙序号", page.text)
+        self.assertIn("正在生成", page.text)
