@@ -62,7 +62,7 @@ class TestJoinQueueCommitted(CommittedCase):
         def join(customer_id):
             def job(env):
                 campaign = env["groupbuy.campaign"].browse(self.ids["campaign"])
-                return campaign.join_queued(customer_id, [{"product_id": self.ids["product"], "qty": 1}]).id
+                return campaign._join_queued(customer_id, [{"product_id": self.ids["product"], "qty": 1}]).id
             return job
 
         results = self._race([join(cid) for cid in self.ids["customers"]])

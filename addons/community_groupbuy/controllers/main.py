@@ -313,7 +313,7 @@ class GroupbuyWebsite(http.Controller):
             if campaign.join_queue:
                 # a burst's join: units reserved and chain number given now, the order
                 # made by the queue a moment later (groupbuy.join.request)
-                queued = campaign.join_queued(partner.id, lines, answers, **kwargs)
+                queued = campaign._join_queued(partner.id, lines, answers, **kwargs)
                 return request.redirect(queued._groupbuy_url())
             order_id = campaign.join(partner.id, lines, answers, **kwargs)
         except (UserError, ValidationError) as error:

@@ -54,7 +54,7 @@ class GroupbuyCampaign(models.Model):
             order._groupbuy_confirm_formed()
         return order.id
 
-    def join_queued(self, partner_id, lines, answers=None, **kwargs):
+    def _join_queued(self, partner_id, lines, answers=None, **kwargs):
         """Join in the queue (排队参团): what a burst of a flash campaign goes through.
 
         Everything the customer must hear at once is done now, as ``join`` does: every

@@ -17,7 +17,7 @@ class GroupbuyJoinRequest(models.Model):
 
     In a burst (a flash campaign's opening seconds) a join does at once only what the
     customer must hear at once: the checks, the reservation of the units, the chain
-    number and the group's forming (``groupbuy.campaign.join_queued``). The sale order
+    number and the group's forming (``groupbuy.campaign._join_queued``). The sale order
     is made here, a moment later, by the queue's cron: many orders of one campaign in
     one batched ``create``, several times cheaper per order than one by one.
 

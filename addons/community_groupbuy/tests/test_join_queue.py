@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import JsonRpcException, tagged
+from odoo.tools import mute_logger
 
 from .common import GroupbuyCommon
 from .test_website import GroupbuyHttpCommon
@@ -16,7 +17,7 @@ class JoinQueueCommon(GroupbuyCommon):
         return self._open_campaign(lines=lines, mode="flash", **values)
 
     def _queue(self, campaign, customer, qty=1, **kwargs):
-        return campaign.join_queued(customer.id, [{"product_id": self.peach.id, "qty": qty}], **kwargs)
+        return campaign._join_queued(customer.id, [{"product_id": self.peach.id, "qty": qty}], **kwargs)
 
     def _run_queue(self):
         return self.env["groupbuy.join.request"]._cron_process_queue()
@@ -204,3 +205,21 @@ class TestJoinQueuePages(GroupbuyHttpCommon):
         self.assertEqual(page.status_code, 200)
         self.assertIn("接龙序号", page.text)
         self.assertIn("正在生成", page.text)
+
+    def test_the_queue_is_the_websites_not_an_api_for_customers(self):
+        self.authenticate("gb_cust", "gb_cust")
+
+        def call(model, method, args):
+            return self.make_jsonrpc_request("/web/dataset/call_kw", {
+                "model": model, "method": method, "args": args, "kwargs": {},
+            })
+
+        # a customer cannot queue a join in another customer's name over RPC
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"), mute_logger("odoo.http"):
+            call("groupbuy.campaign", "_join_queued",
+                 [[self.flash.id], self.customers[1].id, [{"product_id": self.peach.id, "qty": 1}]])
+        # nor read anyone's queued joins (their tokens open their pages)
+        self._queue_url(self._join_flash())
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"), mute_logger("odoo.http"):
+            call("groupbuy.join.request", "search_read", [[], ["access_token"]])
+        self.assertEqual(self.flash.line_ids.sold_qty, 1, "only the customer's own join, from the page")
