@@ -4,11 +4,13 @@ Usage: .venv/bin/python scripts/screenshots.py [BASE_URL]
 Logs in as each demo user, opens the pages listed below at phone and desktop sizes
 and writes PNG files into docs/screenshots/. GROUPBUY_DB names the database (default
 groupbuy); SHOTS=a.png,b.png takes only those; SHOT_WAIT the seconds a page gets to
-load (6).
+load (6). customer_queue_phone.png is taken only when SHOTS names it: it joins the
+demo's flash sale as the demo customer, on a server started without cron workers.
 """
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,7 +49,13 @@ SHOTS = [
      "/odoo/action-groupbuy_pickup.action_groupbuy_delivery_route/{route_pudong}", 1366, 768),
     ("backoffice_dispatch.png", "admin", "admin",
      "/odoo/action-groupbuy_pickup.action_groupbuy_delivery_dispatch/{dispatch_pudong}", 1366, 900),
+    # a flash sale's queued join, a moment before its page moves on to the order: take it
+    # from a server without cron workers (--max-cron-threads=0), or the queue makes the
+    # order before the shot
+    ("customer_queue_phone.png", None, None, "/zh_CN{queue_path}", 375, 812),
 ]
+# seconds a page gets before its shot, where not WAIT
+WAITS = {"customer_queue_phone.png": 1.0}
 
 
 class Chrome:
@@ -120,12 +128,35 @@ def pickup_ids():
     order = call_kw("sale.order", "search", [[["groupbuy_campaign_id", "=", campaign],
                                               ["partner_id.user_ids.login", "=", "customer"]]])
     dispatch = call_kw("groupbuy.delivery.dispatch", "search", [[["route_id", "=", route]]], {"limit": 1})
-    return {"route_pudong": route, "pickup_order": order[0], "dispatch_pudong": dispatch[0]}
+    ids = {"route_pudong": route}
+    if order:
+        ids["pickup_order"] = order[0]
+    if dispatch:  # a demo database made before the pickup demo's dispatch has none
+        ids["dispatch_pudong"] = dispatch[0]
+    return ids
+
+
+def queue_join(ids):
+    """The demo customer joins the strawberry flash sale on its page: the queued join's
+    page (its path, without a language) goes into ``ids``."""
+    http = requests.Session()
+    http.cookies.set("session_id", session_cookie("customer", "customer"))
+    code = field_of("groupbuy.campaign", xmlid("campaign_strawberry_flash"), "share_code")
+    page = http.get(f"{BASE}/groupbuy/{code}", timeout=120).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    line = field_of("groupbuy.campaign", xmlid("campaign_strawberry_flash"), "line_ids")[0]
+    answer = http.post(f"{BASE}/groupbuy/{code}/join", data={"csrf_token": csrf, f"qty_{line}": "2"},
+                       allow_redirects=False, timeout=120)
+    location = answer.headers.get("Location", "")
+    if "/queue/" not in location:
+        raise SystemExit(f"the join was not queued (already joined?): {answer.status_code} {location}")
+    ids["queue_path"] = re.sub(r"^(https?://[^/]+)?(/[a-z]{2}(_[A-Z]{2})?)?(?=/groupbuy/)", "", location)
 
 
 # what happens on the server before a shot
 PREPARE = {
     "backoffice_route_after.png": lambda ids: call_kw("groupbuy.delivery.route", "action_optimize", [[ids["route_pudong"]]]),
+    "customer_queue_phone.png": queue_join,
 }
 
 
@@ -136,7 +167,8 @@ def main():
     ids.update(pickup_ids())
     only = [name for name in os.environ.get("SHOTS", "").split(",") if name]
     shots = [shot for shot in SHOTS if (not only or shot[0] in only)
-             and all(f"{{{key}}}" not in shot[3] or key in ids for key in ("route_pudong", "pickup_order", "dispatch_pudong"))]
+             and all(f"{{{key}}}" not in shot[3] or key in ids for key in ("route_pudong", "pickup_order", "dispatch_pudong"))
+             and not (shot[0] == "customer_queue_phone.png" and not only)]
     chrome = Chrome()
     try:
         chrome.call("Page.enable")
@@ -156,7 +188,7 @@ def main():
             chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                         deviceScaleFactor=2 if mobile else 1, mobile=mobile)
             chrome.call("Page.navigate", url=BASE + path.format(**ids))
-            time.sleep(WAIT)
+            time.sleep(WAITS.get(name, WAIT))
             # a notice the web client may show on its first start is not part of the page
             chrome.call("Runtime.evaluate", expression="document.querySelectorAll('.o_notification_close').forEach(b => b.click())")
             time.sleep(1)
