@@ -134,12 +134,17 @@ class GroupbuyJoinRequest(models.Model):
                         request._groupbuy_fail(error.args[0])
         return self.order_id
 
-    def _groupbuy_entries(self):
+    def _groupbuy_quantities(self):
+        """``{groupbuy.campaign.line: qty}`` reserved by this request."""
+        self.ensure_one()
         Line = self.env["groupbuy.campaign.line"].sudo()
+        return {Line.browse(int(line_id)): qty for line_id, qty in (self.quantities or {}).items()}
+
+    def _groupbuy_entries(self):
         return [
             {
                 "partner": request.partner_id,
-                "quantities": {Line.browse(int(line_id)): qty for line_id, qty in (request.quantities or {}).items()},
+                "quantities": request._groupbuy_quantities(),
                 "participants": request.participants,
                 "sequence": request.sequence,
                 "answers": request.answers or {},
@@ -172,9 +177,7 @@ class GroupbuyJoinRequest(models.Model):
         """No order can be made: give the units back and tell the customer why."""
         self.ensure_one()
         _logger.info("Queued join %s of campaign %s refused: %s", self.id, self.campaign_id.id, message)
-        Line = self.env["groupbuy.campaign.line"].sudo()
-        quantities = {Line.browse(int(line_id)): qty for line_id, qty in (self.quantities or {}).items()}
-        Line._groupbuy_release(self.partner_id, quantities)
+        self.env["groupbuy.campaign.line"].sudo()._groupbuy_release(self.partner_id, self._groupbuy_quantities())
         self.write({"state": "failed", "error": message})
 
     # ------------------------------------------------------------------
