@@ -3,7 +3,7 @@ import time
 
 from werkzeug.exceptions import NotFound
 
-from odoo import fields, http
+from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
@@ -322,8 +322,10 @@ class GroupbuyWebsite(http.Controller):
         order = request.env["sale.order"].sudo().browse(order_id)
         return request.redirect(order._groupbuy_entry_url())
 
-    # how long a join waits for the queue's cron before its own page makes its order
+    # how long a join waits for the queue's cron before its own page makes its order,
+    # if the queue has made none for _QUEUE_STALL_SECONDS (it is late, or not running)
     _QUEUE_GRACE_SECONDS = 5
+    _QUEUE_STALL_SECONDS = 30
 
     @http.route("/groupbuy/<string:code>/queue/<int:request_id>/<string:token>", type="http", auth="public",
                 website=True, sitemap=False)
@@ -335,8 +337,8 @@ class GroupbuyWebsite(http.Controller):
         queued = request.env["groupbuy.join.request"].sudo().browse(request_id).exists()
         if not queued or queued.campaign_id != campaign or not queued._groupbuy_check_token(token):
             raise NotFound()
-        if queued.state == "queued" and queued.create_date < fields.Datetime.subtract(
-            fields.Datetime.now(), seconds=self._QUEUE_GRACE_SECONDS
+        if queued.state == "queued" and queued._groupbuy_queue_stalled(
+            self._QUEUE_GRACE_SECONDS, self._QUEUE_STALL_SECONDS
         ):
             # the cron is late (or not running): this page makes its own order
             queued._groupbuy_serve_now()

@@ -191,6 +191,24 @@ class GroupbuyJoinRequest(models.Model):
         self.ensure_one()
         return f"/groupbuy/{self.campaign_id.share_code}/queue/{self.id}/{self.sudo().access_token}"
 
+    def _groupbuy_queue_stalled(self, grace, stall):
+        """Whether this request waited ``grace`` seconds while the queue made no order
+        for ``stall`` seconds: its cron is late or not running. (A queue that is
+        working through a burst is left to it: its batches are several times cheaper
+        than an order made alone.)"""
+        self.ensure_one()
+        self.env.cr.execute(
+            """
+            SELECT %(now)s - %(created)s > make_interval(secs => %(grace)s)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM (SELECT write_date FROM groupbuy_join_request
+                                       WHERE state != 'queued' ORDER BY id DESC LIMIT 1) last
+                        WHERE last.write_date > %(now)s - make_interval(secs => %(stall)s))
+            """,
+            {"now": fields.Datetime.now(), "created": self.create_date, "grace": grace, "stall": stall},
+        )
+        return self.env.cr.fetchone()[0]
+
     def _groupbuy_serve_now(self):
         """Make this request's order at once if it is still queued and no other
         transaction is on it (the waiting page's fallback when the cron is late)."""

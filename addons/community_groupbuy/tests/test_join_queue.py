@@ -189,6 +189,22 @@ class TestJoinQueuePages(GroupbuyHttpCommon):
         self.assertTrue(request.order_id)
         self.assertIn(f"/my/orders/{request.order_id.id}/groupbuy", response.headers["Location"])
 
+    def test_a_waiting_page_leaves_a_moving_queue_to_its_cron(self):
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        request = self.env["groupbuy.join.request"].search([("campaign_id", "=", self.flash.id)])
+        # another join of the burst was made by the queue a moment ago: it is working
+        self.env["groupbuy.join.request"].create({
+            "campaign_id": self.flash.id, "partner_id": self.customers[2].id, "sequence": 99, "state": "done",
+        })
+        self.env.cr.execute("UPDATE groupbuy_join_request SET create_date = %s WHERE id = %s",
+                            [fields.Datetime.now() - timedelta(minutes=1), request.id])
+        request.invalidate_recordset()
+        page = self.url_open(f"/en{self._path(url)}", allow_redirects=False)
+        self.assertEqual(page.status_code, 200, "still waiting for the queue")
+        self.assertEqual(request.state, "queued")
+        self.assertFalse(request.order_id)
+
     def test_a_refused_queued_join_comes_back_on_the_campaign_page(self):
         self.authenticate("gb_cust", "gb_cust")
         url = self._queue_url(self._join_flash())
