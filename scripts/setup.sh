@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # 1. Debian packages -------------------------------------------------------------------
 DEBS="postgresql postgresql-client libpq-dev libldap2-dev libsasl2-dev libxml2-dev
       libxslt1-dev libjpeg-dev zlib1g-dev libffi-dev libssl-dev build-essential
-      python3-dev python3-venv git chromium fonts-noto-cjk"
+      python3-dev python3-venv git chromium fonts-noto-cjk wkhtmltopdf"
 missing=""
 for p in $DEBS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
