@@ -180,6 +180,19 @@ class GroupbuyJoinRequest(models.Model):
         self.env["groupbuy.campaign.line"].sudo()._groupbuy_release(self.partner_id, self._groupbuy_quantities())
         self.write({"state": "failed", "error": message})
 
+    _KEEP_DAYS = 30
+
+    @api.autovacuum
+    def _gc_served_requests(self):
+        """Requests made (or refused) a month ago: their orders carry everything, their
+        pages are no longer followed (Odoo's daily autovacuum)."""
+        old = self.sudo().search([
+            ("state", "!=", "queued"),
+            ("write_date", "<", fields.Datetime.subtract(fields.Datetime.now(), days=self._KEEP_DAYS)),
+        ])
+        old.unlink()
+        return len(old)
+
     # ------------------------------------------------------------------
     # The customer's waiting page
     # ------------------------------------------------------------------

@@ -105,6 +105,22 @@ class TestJoinQueue(JoinQueueCommon):
         self.assertFalse(request.order_id)
         self.assertEqual(campaign.line_ids.sold_qty, 0, "its units are given back")
 
+    def test_served_requests_are_cleaned_up_after_a_month(self):
+        campaign = self._flash()
+        served = self._queue(campaign, self.customers[0])
+        waiting = self._queue(campaign, self.customers[1])
+        self._run_queue()
+        waiting.state = "queued"  # as if its order were still to be made
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE groupbuy_join_request SET write_date = now() - interval '31 days' WHERE id IN %s",
+                            [tuple((served | waiting).ids)])
+        self.env.invalidate_all()
+        order = served.order_id
+        self.env["groupbuy.join.request"]._gc_served_requests()
+        self.assertFalse(served.exists(), "a request served a month ago is removed")
+        self.assertTrue(order.exists(), "its order stays")
+        self.assertTrue(waiting.exists(), "a queued request is never removed")
+
     def test_counters_rebuilt_count_the_queued_units(self):
         campaign = self._flash()
         self._queue(campaign, self.customers[0], qty=2)
