@@ -23,6 +23,12 @@ class GroupbuyPickupWebsite(GroupbuyWebsite):
 
     def _prepare_campaign_values(self, campaign, error=None, form=None, **kwargs):
         values = super()._prepare_campaign_values(campaign, error=error, form=form, **kwargs)
+        if not (values["status"] == "open" and values["in_segment"]
+                and not values["existing"] and not values.get("queued_url")):
+            # no join form on the page (joined already, queued, closed, not in the
+            # segment): no point to choose
+            values.update({"pickup_options": [], "pickup_selected": ""})
+            return values
         options = self._groupbuy_pickup_options(campaign)
         partner = self._current_partner()
         source_leader = self._groupbuy_source_leader(campaign)
