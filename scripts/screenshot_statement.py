@@ -8,14 +8,11 @@ with her commission page on a phone (leader_commission_phone.png).
 Usage: .venv/bin/python scripts/screenshot_statement.py [BASE_URL] [DB]
 (a server running on a database with the demo data)
 """
-import base64
-import os
 import sys
-import time
 
 import requests
 
-from screenshots import OUT, Chrome
+from screenshots import Chrome
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8069"
 DB = sys.argv[2] if len(sys.argv) > 2 else "groupbuy"
@@ -51,15 +48,7 @@ def main():
         chrome.call("Page.enable")
         chrome.call("Network.setCookie", name="session_id", value=leader.cookies.get("session_id"), url=BASE)
         for name, path, width, height in shots:
-            mobile = width < 500
-            chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                        deviceScaleFactor=2 if mobile else 1, mobile=mobile)
-            chrome.call("Page.navigate", url=BASE + path)
-            time.sleep(6)
-            shot = chrome.call("Page.captureScreenshot", format="png")
-            with open(os.path.join(OUT, name), "wb") as f:
-                f.write(base64.b64decode(shot["data"]))
-            print("wrote", name)
+            chrome.shot(name, BASE + path, width, height, wait=6)
     finally:
         chrome.close()
 

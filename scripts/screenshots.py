@@ -85,6 +85,22 @@ class Chrome:
             if reply.get("id") == self.msg_id:
                 return reply.get("result", {})
 
+    def shot(self, name, url, width, height, wait=WAIT, prepare_js=None):
+        """Open ``url`` at ``width`` × ``height`` (a phone below 500 px), wait, and write
+        the screenshot to docs/screenshots/``name``."""
+        mobile = width < 500
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=2 if mobile else 1, mobile=mobile)
+        self.call("Page.navigate", url=url)
+        time.sleep(wait)
+        if prepare_js:
+            self.call("Runtime.evaluate", expression=prepare_js)
+            time.sleep(1)
+        shot = self.call("Page.captureScreenshot", format="png")
+        with open(os.path.join(OUT, name), "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        print("wrote", name)
+
     def close(self):
         self.proc.terminate()
 
@@ -184,18 +200,9 @@ def main():
             if login:
                 chrome.call("Network.setCookie", name="session_id", value=session_cookie(login, password),
                             url=BASE)
-            mobile = width < 500
-            chrome.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                        deviceScaleFactor=2 if mobile else 1, mobile=mobile)
-            chrome.call("Page.navigate", url=BASE + path.format(**ids))
-            time.sleep(WAITS.get(name, WAIT))
             # a notice the web client may show on its first start is not part of the page
-            chrome.call("Runtime.evaluate", expression="document.querySelectorAll('.o_notification_close').forEach(b => b.click())")
-            time.sleep(1)
-            shot = chrome.call("Page.captureScreenshot", format="png")
-            with open(os.path.join(OUT, name), "wb") as f:
-                f.write(base64.b64decode(shot["data"]))
-            print("wrote", name)
+            chrome.shot(name, BASE + path.format(**ids), width, height, wait=WAITS.get(name, WAIT),
+                        prepare_js="document.querySelectorAll('.o_notification_close').forEach(b => b.click())")
     finally:
         chrome.close()
 
