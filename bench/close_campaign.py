@@ -15,7 +15,12 @@ size (200, then 2,000 orders):
 
 Next to them, in the same run, the baselines: `action_confirm` called order by order on
 waiting orders of another campaign (the yardstick of issue 8), and for the failing case
-also the one-by-one path the close replaced (`_groupbuy_cancel_and_refund` per order).
+also the one-by-one path the close replaced (`_groupbuy_cancel_and_refund` per order);
+and a reference: Odoo's stock procurement alone for waiting orders in one batch
+(`_action_launch_stock_rule`, rolled back), the floor under any confirmation, and for
+the failing case Odoo's provider refund alone, one committed refund per paid order
+(`_send_refund_request`), the floor under any refund: both set beside the 5x goal's time
+per order.
 
 Reports the time per order (and apart, the part spent telling the customers: the
 baseline tells nobody), the ratio to the baseline, and the peak memory of the
@@ -212,6 +217,46 @@ class Bench:
             cr.commit()
             return time.perf_counter() - start
 
+    def procurement_floor(self, order_ids):
+        """Odoo's stock procurement alone (``sale.order.line._action_launch_stock_rule``:
+        procurement groups, rules, moves, pickings) for waiting orders of another
+        campaign, as one batch in the close's context: the part of a confirmation that
+        no batching of the close removes. Timed, then rolled back."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            orders = env["sale.order"].browse(order_ids).with_context(
+                groupbuy_close_pickings=True, **env["groupbuy.campaign"]._groupbuy_batch_context()
+            )
+            orders.write(orders._prepare_confirmation_values())
+            env.flush_all()
+            start = time.perf_counter()
+            orders.order_line._action_launch_stock_rule()
+            env.flush_all()
+            elapsed = time.perf_counter() - start
+            made = sum(1 for o in orders if len(o.picking_ids) == 1)
+            cr.rollback()
+            if made != len(orders):
+                raise RuntimeError(f"procurement made {made} deliveries for {len(orders)} orders")
+            return elapsed
+
+    def refund_floor(self, order_ids):
+        """Odoo's provider refund alone (``payment.transaction._send_refund_request``
+        of each paid order's transaction, committed one by one as the close commits
+        each refund: the money has left), the part of a failing close that no batching
+        removes: a provider refunds one transaction per call."""
+        with self.registry.cursor() as cr:
+            env = self.env(cr)
+            txs = env["sale.order"].browse(order_ids).transaction_ids.filtered(lambda t: t.state == "done")
+            start = time.perf_counter()
+            for tx in txs:
+                tx._send_refund_request(amount_to_refund=tx.amount)
+                cr.commit()
+            elapsed = time.perf_counter() - start
+            refunds = txs.child_transaction_ids.filtered(lambda t: t.operation == "refund" and t.state == "done")
+            if len(refunds) != len(order_ids):
+                raise RuntimeError(f"{len(refunds)} refunds done for {len(order_ids)} orders")
+            return elapsed
+
     def baseline_cancel_refund(self, order_ids):
         with self.registry.cursor() as cr:
             env = self.env(cr)
@@ -300,11 +345,17 @@ def main():
     print(f"[bench] baseline: action_confirm one by one, {args.baseline} orders", flush=True)
     _cid, base_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=False, tag="B", end=False)
     base_confirm = bench.baseline_confirm(base_ids) * 1000 / args.baseline
-    base_refund = 0.0
+    print(f"[bench] reference: Odoo's procurement alone, {args.baseline} orders in one batch", flush=True)
+    _cid, floor_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=False, tag="P", end=False)
+    floor = bench.procurement_floor(floor_ids) * 1000 / args.baseline
+    base_refund = refund_floor = 0.0
     if "fail" in kinds:
         print(f"[bench] baseline: cancel and refund one by one, {args.baseline} paid orders", flush=True)
         _cid, base_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=True, tag="R", end=False)
         base_refund = bench.baseline_cancel_refund(base_ids) * 1000 / args.baseline
+        print(f"[bench] reference: Odoo's provider refund alone, {args.baseline} paid orders", flush=True)
+        _cid, floor_ids = bench.make_campaign(args.baseline, threshold=args.baseline + 1, paid=True, tag="Q", end=False)
+        refund_floor = bench.refund_floor(floor_ids) * 1000 / args.baseline
 
     runs = {kind: [] for kind in kinds}
     for n in sizes:
@@ -319,6 +370,9 @@ def main():
         "close_batch_size": batch,
         "baseline_action_confirm_ms_per_order": round(base_confirm, 2),
         "baseline_cancel_refund_ms_per_order": round(base_refund, 2),
+        "reference_procurement_alone_ms_per_order": round(floor, 2),
+        "reference_provider_refund_alone_ms_per_order": round(refund_floor, 2),
+        "target_ms_per_order_5x": round(base_confirm / 5, 2),
         "runs": runs,
     }
     goals = {}

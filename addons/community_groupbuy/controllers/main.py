@@ -327,12 +327,12 @@ class GroupbuyWebsite(http.Controller):
     _QUEUE_GRACE_SECONDS = 5
     _QUEUE_STALL_SECONDS = 30
 
-    @http.route("/groupbuy/<string:code>/queue/<int:request_id>/<string:token>", type="http", auth="public",
-                website=True, sitemap=False)
-    def campaign_queue(self, code, request_id, token, **kw):
-        """A queued join's page (its link is its proof): it follows the request until
-        the order exists, then goes on to the entry (to pay); a refusal comes back on
-        the campaign page."""
+    def _queue_follow(self, code, request_id, token):
+        """The queued join behind a waiting page's link (its token is its proof), its
+        order made now if the queue's cron is late.
+
+        :raise NotFound: for a wrong token, id or campaign
+        """
         campaign = self._get_campaign(code)
         queued = request.env["groupbuy.join.request"].sudo().browse(request_id).exists()
         if not queued or queued.campaign_id != campaign or not queued._groupbuy_check_token(token):
@@ -342,6 +342,15 @@ class GroupbuyWebsite(http.Controller):
         ):
             # the cron is late (or not running): this page makes its own order
             queued._groupbuy_serve_now()
+        return campaign, queued
+
+    @http.route("/groupbuy/<string:code>/queue/<int:request_id>/<string:token>", type="http", auth="public",
+                website=True, sitemap=False)
+    def campaign_queue(self, code, request_id, token, **kw):
+        """A queued join's page (its link is its proof): it follows the request until
+        the order exists, then goes on to the entry (to pay); a refusal comes back on
+        the campaign page."""
+        campaign, queued = self._queue_follow(code, request_id, token)
         if queued.state == "done" and queued.order_id:
             return request.redirect(queued.order_id._groupbuy_entry_url())
         if queued.state == "failed":
@@ -352,6 +361,22 @@ class GroupbuyWebsite(http.Controller):
             "queued": queued,
             "main_object": campaign.with_context(groupbuy_field_names_only=True),
         })
+
+    @http.route("/groupbuy/<string:code>/queue/<int:request_id>/<string:token>/state", type="http",
+                auth="public", methods=["GET"], sitemap=False)
+    def campaign_queue_state(self, code, request_id, token, **kw):
+        """What the waiting page's script polls: the request's state, and once it is
+        over the page to go to (a few bytes, no page rendered: a burst's hundreds of
+        waiting customers poll it)."""
+        _campaign, queued = self._queue_follow(code, request_id, token)
+        url = False
+        if queued.state == "done" and queued.order_id:
+            url = queued.order_id._groupbuy_entry_url()
+        elif queued.state == "failed":
+            url = queued._groupbuy_url()  # the waiting page shows the refusal
+        response = request.make_json_response({"state": queued.state, "url": url})
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @http.route("/groupbuy/<string:code>/chain", type="json", auth="public", website=True, readonly=True)
     def campaign_chain(self, code, after=0):

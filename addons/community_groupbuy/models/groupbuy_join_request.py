@@ -55,23 +55,30 @@ class GroupbuyJoinRequest(models.Model):
         default=lambda self: secrets.token_urlsafe(24),
     )
 
-    _BATCH = 100
+    _BATCH = 25  # requests a batch: it commits within seconds even on a machine the burst saturates
 
     # ------------------------------------------------------------------
     # The queue's cron
     # ------------------------------------------------------------------
-    _CRON_TIME_BUDGET = 60
+    # Seconds of work per run of the queue's cron. Odoo's cron worker (``--workers``)
+    # counts its sleep (up to a minute) and the work it then does against one watchdog
+    # (``limit_time_real_cron``, by default ``limit_time_real``: 120 s) and kills itself
+    # past it, losing the batch in progress: so a run stays short, and asks for the next
+    # one (a trigger) instead of going on in the same run.
+    _CRON_TIME_BUDGET = 10
+    _CRON_RETRY_LOCKED = 5  # seconds before trying requests another transaction holds
 
     @api.model
     def _cron_process_queue(self, batch_size=None, auto_commit=None):
-        """Create the orders of queued joins, a committed batch at a time, until the
-        queue is empty (or the cron's time is up: it runs again at once)."""
+        """Create the orders of queued joins, a committed batch at a time, for at most
+        ``_CRON_TIME_BUDGET`` seconds; if requests are left, trigger the next run (at
+        once, or in a few seconds when the ones left are held by other transactions)."""
         if auto_commit is None:
             auto_commit = not getattr(threading.current_thread(), "testing", False)
         batch_size = batch_size or self._BATCH
         deadline = time.monotonic() + self._CRON_TIME_BUDGET
         done = 0
-        while time.monotonic() < deadline:
+        while True:
             requests = self._groupbuy_take(limit=batch_size)
             if not requests:
                 break
@@ -81,7 +88,11 @@ class GroupbuyJoinRequest(models.Model):
                 self.env.cr.commit()
                 # what a committed batch read stays out of memory
                 self.env.invalidate_all()
-        self.env["ir.cron"]._notify_progress(done=done, remaining=self._groupbuy_queued_count())
+            if time.monotonic() >= deadline:
+                break
+        if self._groupbuy_queued_count():
+            at = None if done else fields.Datetime.add(fields.Datetime.now(), seconds=self._CRON_RETRY_LOCKED)
+            self.env.ref("community_groupbuy.ir_cron_groupbuy_join_queue").sudo()._trigger(at=at)
         self.env.flush_all()
         return done
 

@@ -56,6 +56,26 @@ class TestClose(GroupbuyCommon):
     # ------------------------------------------------------------------
     # Crash-safe closing
     # ------------------------------------------------------------------
+    def test_a_cron_run_stays_short_and_triggers_the_next(self):
+        # Odoo's cron worker kills itself when its sleep and one run pass its watchdog
+        # (limit_time_real_cron): a run hands back after its time and triggers the next,
+        # a run of its own
+        first, second = self._open_campaign(min_participants=5), self._open_campaign(min_participants=5)
+        self._join(first, self.customers[0])
+        self._join(second, self.customers[1])
+        self._end(first, second)
+        cron = self.env.ref("community_groupbuy.ir_cron_groupbuy_process_campaigns")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search([("cron_id", "=", cron.id)])
+        self.env["groupbuy.campaign"]._cron_process_campaigns(time_budget=1e-6, domain=[("id", "in", (first | second).ids)])
+        self.assertEqual(sorted((first | second).mapped("state")), ["failed", "open"],
+                         "the run's time was up after the first campaign's step")
+        asked = Trigger.search([("cron_id", "=", cron.id)]) - before
+        self.assertEqual(len(asked), 1, "the next run is asked for")
+        self.assertLessEqual(asked.call_at, fields.Datetime.now())
+        self._cron()
+        self.assertEqual((first | second).mapped("state"), ["failed", "failed"])
+
     def test_close_interrupted_midway_resumes_refunding_each_customer_once(self):
         campaign, orders = self._failing_campaign_with_paid_orders(count=3)
         other, other_orders = self._failing_campaign_with_paid_orders(count=2, name="另一个团")

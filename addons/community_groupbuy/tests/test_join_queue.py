@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -76,6 +77,29 @@ class TestJoinQueue(JoinQueueCommon):
         late = self._queue(campaign, self.customers[2])
         self._run_queue()
         self.assertEqual(late.order_id.state, "sale", "a join after the group formed is confirmed by the queue")
+
+    def _queue_triggers(self):
+        cron = self.env.ref("community_groupbuy.ir_cron_groupbuy_join_queue")
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+
+    def test_a_queue_run_stays_short_and_asks_for_the_next(self):
+        # Odoo's cron worker kills itself when its sleep and one run pass its watchdog
+        # (limit_time_real_cron): a run hands back after its time and triggers the next
+        campaign = self._flash(min_participants=10)
+        requests = self.env["groupbuy.join.request"]
+        for customer in self.customers[:3]:
+            requests |= self._queue(campaign, customer)
+        before = self._queue_triggers()
+        Request = self.registry["groupbuy.join.request"]
+        with patch.object(Request, "_CRON_TIME_BUDGET", 0):
+            self.assertEqual(requests._cron_process_queue(batch_size=2), 2, "one batch, then the run's time is up")
+        self.assertEqual(requests.mapped("state"), ["done", "done", "queued"])
+        asked = self._queue_triggers() - before
+        self.assertEqual(len(asked), 1, "the next run is asked for")
+        self.assertLessEqual(asked.call_at, fields.Datetime.now(), "at once: this run made orders")
+        self.assertEqual(self._run_queue(), 1)
+        self.assertEqual(requests.mapped("state"), ["done", "done", "done"])
+        self.assertEqual(self._queue_triggers() - before, asked, "an empty queue asks for no run")
 
     def test_a_close_makes_the_queued_orders_before_it_decides(self):
         campaign = self._flash(min_participants=2)
@@ -172,16 +196,47 @@ class TestJoinQueuePages(GroupbuyHttpCommon):
         self.assertEqual(self._path(self._queue_url(self._join_flash())), self._path(url))
         self.assertEqual(self.flash.line_ids.sold_qty, 1)
 
+        # what the page's script polls: a few bytes, the state and where to go
+        self.assertIn(f'data-state-url="{self._path(url)}/state"', page.text)
+        state = self.url_open(f"{self._path(url)}/state")
+        self.assertEqual(state.status_code, 200)
+        self.assertEqual(state.json(), {"state": "queued", "url": False})
+        self.assertEqual(state.headers["Cache-Control"], "no-store")
+
         self.env["groupbuy.join.request"]._cron_process_queue()
         response = self.url_open(f"/en{self._path(url)}", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertIn(f"/my/orders/{request.order_id.id}/groupbuy?access_token=", response.headers["Location"])
+        state = self.url_open(f"{self._path(url)}/state").json()
+        self.assertEqual(state["state"], "done")
+        self.assertIn(f"/my/orders/{request.order_id.id}/groupbuy?access_token=", state["url"])
+
+    def test_the_waiting_page_goes_on_to_the_entry_by_itself(self):
+        # in the browser: the page's script follows the request. The queue's cron is not
+        # running here; the queue counts as moving when the page opens, and as stalled
+        # from the script's first poll on, so the poll makes the order (the fallback)
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        Request = self.registry["groupbuy.join.request"]
+        asked = []
+
+        def stalled(request, grace, stall):
+            asked.append(request.id)
+            return len(asked) > 1
+
+        with patch.object(Request, "_groupbuy_queue_stalled", stalled):
+            self.start_tour(f"/en{self._path(url)}", "groupbuy_queue_follows_to_entry", login="gb_cust")
+        self.assertGreaterEqual(len(asked), 2, "the page, then at least one poll of its state")
+        request = self.env["groupbuy.join.request"].search([("campaign_id", "=", self.flash.id)])
+        self.assertEqual(request.state, "done")
+        self.assertEqual(request.order_id.partner_id, self.customers[0])
 
     def test_a_waiting_page_needs_its_token(self):
         self.authenticate("gb_cust", "gb_cust")
         url = self._queue_url(self._join_flash())
         good_token = url.rsplit("/", 1)[1]
         self.assertEqual(self.url_open(url[:-4] + "AAAA").status_code, 404)
+        self.assertEqual(self.url_open(url[:-4] + "AAAA/state").status_code, 404, "nor its state")
         self.assertEqual(self.url_open(url.replace(self.flash.share_code, self.campaign.share_code)).status_code, 404,
                          "the page of one campaign's join is not under another's")
         request_id = int(re.search(r"/queue/(\d+)/", url).group(1))

@@ -161,3 +161,42 @@ publicWidget.registry.GroupbuyCopy = publicWidget.Widget.extend({
         copyText(ev.currentTarget);
     },
 });
+
+const QUEUE_POLL_MS = 2000;
+
+publicWidget.registry.GroupbuyQueue = publicWidget.Widget.extend({
+    // a queued join's waiting page: it asks for the request's state (a few bytes, not
+    // the page) until the order is made, then goes on to it
+    selector: ".o_groupbuy_queue[data-state-url]",
+
+    start() {
+        this._schedule();
+        return this._super(...arguments);
+    },
+
+    destroy() {
+        clearTimeout(this._timer);
+        this._super(...arguments);
+    },
+
+    _schedule() {
+        this._timer = setTimeout(() => this._poll(), QUEUE_POLL_MS);
+    },
+
+    async _poll() {
+        try {
+            const response = await fetch(this.el.dataset.stateUrl, {
+                credentials: "same-origin",
+                headers: { Accept: "application/json" },
+            });
+            const state = response.ok ? await response.json() : null;
+            if (state && state.url) {
+                window.location.assign(state.url);
+                return;
+            }
+        } catch {
+            // the network dropped for a moment: ask again
+        }
+        this._schedule();
+    },
+});

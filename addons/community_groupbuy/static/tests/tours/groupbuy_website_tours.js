@@ -172,3 +172,19 @@ tours.add("groupbuy_countdown_zh", {
         },
     ],
 });
+
+// A queued join's waiting page goes on to the customer's entry by itself once the
+// order exists: its script polls the request's state, the page is not reloaded.
+tours.add("groupbuy_queue_follows_to_entry", {
+    steps: () => [
+        {
+            content: "The waiting page shows the chain number",
+            trigger: ".o_groupbuy_queue[data-state-url] .o_groupbuy_queue_status",
+        },
+        {
+            content: "then the entry, to pay or cancel",
+            trigger: ".o_groupbuy_cancel",
+            timeout: 20000,
+        },
+    ],
+});
