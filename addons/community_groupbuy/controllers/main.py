@@ -326,6 +326,11 @@ class GroupbuyWebsite(http.Controller):
     # if the queue has made none for _QUEUE_STALL_SECONDS (it is late, or not running)
     _QUEUE_GRACE_SECONDS = 5
     _QUEUE_STALL_SECONDS = 30
+    # the waiting page's script asks again after 2 s, one more second per 20 joins ahead,
+    # at most 15 s
+    _QUEUE_POLL_SECONDS = 2
+    _QUEUE_POLL_PER_SECOND = 20
+    _QUEUE_POLL_MAX_SECONDS = 15
 
     def _queue_follow(self, code, request_id, token):
         """The queued join behind a waiting page's link (its token is its proof), its
@@ -374,7 +379,15 @@ class GroupbuyWebsite(http.Controller):
             url = queued.order_id._groupbuy_entry_url()
         elif queued.state == "failed":
             url = queued._groupbuy_url()  # the waiting page shows the refusal
-        response = request.make_json_response({"state": queued.state, "url": url})
+        state = {"state": queued.state, "url": url}
+        if queued.state == "queued":
+            # when to ask again: later the further back in the queue (a burst's hundreds
+            # of waiting phones would otherwise take the server from the queue's cron)
+            ahead = queued._groupbuy_ahead()
+            state.update(ahead=ahead, retry_ms=1000 * min(
+                self._QUEUE_POLL_MAX_SECONDS, self._QUEUE_POLL_SECONDS + ahead // self._QUEUE_POLL_PER_SECOND
+            ))
+        response = request.make_json_response(state)
         response.headers["Cache-Control"] = "no-store"
         return response
 

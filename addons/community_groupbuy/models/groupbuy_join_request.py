@@ -233,6 +233,13 @@ class GroupbuyJoinRequest(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
+    def _groupbuy_ahead(self):
+        """How many of its campaign's joins are queued before this one."""
+        self.ensure_one()
+        return self.sudo().search_count([
+            ("campaign_id", "=", self.campaign_id.id), ("state", "=", "queued"), ("id", "<", self.id),
+        ])
+
     def _groupbuy_serve_now(self):
         """Make this request's order at once if it is still queued and no other
         transaction is on it (the waiting page's fallback when the cron is late)."""

@@ -200,7 +200,7 @@ class TestJoinQueuePages(GroupbuyHttpCommon):
         self.assertIn(f'data-state-url="{self._path(url)}/state"', page.text)
         state = self.url_open(f"{self._path(url)}/state")
         self.assertEqual(state.status_code, 200)
-        self.assertEqual(state.json(), {"state": "queued", "url": False})
+        self.assertEqual(state.json(), {"state": "queued", "url": False, "ahead": 0, "retry_ms": 2000})
         self.assertEqual(state.headers["Cache-Control"], "no-store")
 
         self.env["groupbuy.join.request"]._cron_process_queue()
@@ -210,6 +210,25 @@ class TestJoinQueuePages(GroupbuyHttpCommon):
         state = self.url_open(f"{self._path(url)}/state").json()
         self.assertEqual(state["state"], "done")
         self.assertIn(f"/my/orders/{request.order_id.id}/groupbuy?access_token=", state["url"])
+
+    def test_the_further_back_in_the_queue_the_later_a_page_asks_again(self):
+        # a burst's hundreds of waiting phones must not take the server from the queue
+        Request = self.env["groupbuy.join.request"]
+        ahead = Request.create([
+            {"campaign_id": self.flash.id, "partner_id": self.customers[1].id, "sequence": 100 + i}
+            for i in range(45)
+        ])
+        self.authenticate("gb_cust", "gb_cust")
+        url = self._queue_url(self._join_flash())
+        state = self.url_open(f"{self._path(url)}/state").json()
+        self.assertEqual((state["ahead"], state["retry_ms"]), (45, 4000), "2 s, and a second per 20 ahead")
+        ahead[:40].write({"state": "done"})
+        self.assertEqual(self.url_open(f"{self._path(url)}/state").json()["retry_ms"], 2000)
+        Request.create([
+            {"campaign_id": self.flash.id, "partner_id": self.customers[1].id, "sequence": 1000 + i}
+            for i in range(10)
+        ])
+        self.assertEqual(self.url_open(f"{self._path(url)}/state").json()["ahead"], 5, "those behind do not count")
 
     def test_the_waiting_page_goes_on_to_the_entry_by_itself(self):
         # in the browser: the page's script follows the request. The queue's cron is not

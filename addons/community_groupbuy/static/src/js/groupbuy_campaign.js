@@ -179,8 +179,8 @@ publicWidget.registry.GroupbuyQueue = publicWidget.Widget.extend({
         this._super(...arguments);
     },
 
-    _schedule() {
-        this._timer = setTimeout(() => this._poll(), QUEUE_POLL_MS);
+    _schedule(delay = QUEUE_POLL_MS) {
+        this._timer = setTimeout(() => this._poll(), delay);
     },
 
     async _poll() {
@@ -194,6 +194,9 @@ publicWidget.registry.GroupbuyQueue = publicWidget.Widget.extend({
                 window.location.assign(state.url);
                 return;
             }
+            // the server says when to ask again: later the further back in the queue
+            this._schedule(state?.retry_ms || QUEUE_POLL_MS);
+            return;
         } catch {
             // the network dropped for a moment: ask again
         }
