@@ -329,7 +329,7 @@ class GroupbuyWebsite(http.Controller):
     # the waiting page's script asks again after 2 s, one more second per 20 joins ahead,
     # at most 15 s
     _QUEUE_POLL_SECONDS = 2
-    _QUEUE_POLL_PER_SECOND = 20
+    _QUEUE_POLL_JOINS_PER_SECOND = 20
     _QUEUE_POLL_MAX_SECONDS = 15
 
     def _queue_follow(self, code, request_id, token):
@@ -385,7 +385,7 @@ class GroupbuyWebsite(http.Controller):
             # of waiting phones would otherwise take the server from the queue's cron)
             ahead = queued._groupbuy_ahead()
             state.update(ahead=ahead, retry_ms=1000 * min(
-                self._QUEUE_POLL_MAX_SECONDS, self._QUEUE_POLL_SECONDS + ahead // self._QUEUE_POLL_PER_SECOND
+                self._QUEUE_POLL_MAX_SECONDS, self._QUEUE_POLL_SECONDS + ahead // self._QUEUE_POLL_JOINS_PER_SECOND
             ))
         response = request.make_json_response(state)
         response.headers["Cache-Control"] = "no-store"
