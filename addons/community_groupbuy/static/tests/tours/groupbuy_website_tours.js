@@ -186,5 +186,14 @@ tours.add("groupbuy_queue_follows_to_entry", {
             trigger: ".o_groupbuy_cancel",
             timeout: 20000,
         },
+        {
+            // the test browser is closed after the last step: let the entry page's
+            // start-up requests end first (a request cut off is logged as an error)
+            content: "Let the page's start-up requests end",
+            trigger: "body",
+            async run() {
+                await new Promise((resolve) => setTimeout(resolve, 1500));
+            },
+        },
     ],
 });
